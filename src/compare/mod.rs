@@ -1,0 +1,1 @@
+//! Comparing scenarios and variants with paired differences (see `liaison compare`).

@@ -1,0 +1,167 @@
+//! How each kind of dated event feeds the model's mechanisms. No event sets trust: events
+//! move threat, permission, engagement, suspicion and fear, or trigger the same scandal,
+//! success and mole-hunt rules that endogenous dynamics use.
+
+use super::streams::{Purpose, stream, uniforms};
+use super::{Model, Scandal, rules};
+use crate::scenario::EventKind;
+
+impl Model<'_> {
+    /// Applies event `index` of the scenario at the current step.
+    pub(super) fn apply_event(&mut self, index: usize) {
+        let scenario = self.scenario;
+        let event = &scenario.events[index];
+        let p = &scenario.params;
+        let m = event.magnitude;
+        // One stream per (event, step): other events' draws never shift.
+        let mut rng = stream(
+            self.seed,
+            self.run,
+            Purpose::Event,
+            &[event.id.as_str()],
+            &[self.step as u64],
+        );
+        let n_services = scenario.services.len();
+        match event.kind {
+            EventKind::CommonThreat => {
+                for &c in &event.channels {
+                    self.threat[c] = (self.threat[c] + m).min(1.0);
+                }
+            }
+            EventKind::JointSuccess => {
+                for &c in &event.channels {
+                    self.successes[c] += 1;
+                    for (spec, desk) in scenario.desks.iter().zip(&mut self.desks) {
+                        let involved = event.services.contains(&spec.service)
+                            && event.services.contains(&spec.counterpart);
+                        if spec.channel == c && involved {
+                            for officer in &mut desk.officers {
+                                officer.trust =
+                                    rules::gain(officer.trust, p.event_success_gain * m);
+                            }
+                        }
+                    }
+                }
+            }
+            EventKind::SpyScandal => {
+                let [u_public] = uniforms::<1>(&mut rng);
+                for &catcher in &event.services {
+                    let public = event
+                        .public
+                        .unwrap_or(u_public < scenario.services[catcher].spec.publicity);
+                    for &accused in &event.against {
+                        for &channel in &event.channels {
+                            self.scandal(Scandal {
+                                channel,
+                                catcher,
+                                accused,
+                                weight: rules::scandal_weight(p, m, public),
+                            });
+                        }
+                    }
+                }
+            }
+            EventKind::PoliticalShock => {
+                for &s in &event.services {
+                    self.permission[s] = (self.permission[s] - p.shock_permission * m).max(0.0);
+                }
+                self.frighten(&event.services, &event.channels, p.shock_fear * m);
+            }
+            EventKind::Outreach => {
+                for &s in &event.services {
+                    self.permission[s] = (self.permission[s] + p.outreach_permission * m).min(1.0);
+                    for &c in &event.channels {
+                        self.engagement[c * n_services + s] += p.outreach_engagement * m;
+                    }
+                }
+            }
+            EventKind::Leak => {
+                for &s in &event.services {
+                    self.suspicion[s] = (self.suspicion[s] + p.leak_suspicion * m).min(1.0);
+                }
+            }
+            EventKind::MoleHunt => {
+                let [u_public] = uniforms::<1>(&mut rng);
+                for &hunter in &event.services {
+                    let public = event
+                        .public
+                        .unwrap_or(u_public < scenario.services[hunter].spec.publicity);
+                    for &channel in &event.channels {
+                        self.hunt(hunter, channel, m, public, &mut rng);
+                    }
+                    // Fear spreads through the whole hunting service, not only the hunted channels.
+                    for (spec, desk) in scenario.desks.iter().zip(&mut self.desks) {
+                        if spec.service == hunter {
+                            for officer in &mut desk.officers {
+                                officer.fear = rules::gain(officer.fear, p.hunt_fear * m);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Adds fear to the officers of `services` on `channels`.
+    fn frighten(&mut self, services: &[usize], channels: &[usize], amount: f64) {
+        for (spec, desk) in self.scenario.desks.iter().zip(&mut self.desks) {
+            if services.contains(&spec.service) && channels.contains(&spec.channel) {
+                for officer in &mut desk.officers {
+                    officer.fear = rules::gain(officer.fear, amount);
+                }
+            }
+        }
+    }
+
+    /// A mole hunt by `hunter` on `channel`: moles are found with some probability, the most
+    /// exposed innocents are swept up; all leave and newcomers take their seats.
+    fn hunt(
+        &mut self,
+        hunter: usize,
+        channel: usize,
+        m: f64,
+        public: bool,
+        rng: &mut rand_chacha::ChaCha8Rng,
+    ) {
+        let scenario = self.scenario;
+        let p = &scenario.params;
+        for d in 0..self.desks.len() {
+            let spec = &scenario.desks[d];
+            if spec.service != hunter || spec.channel != channel {
+                continue;
+            }
+            self.desks[d].trust = rules::cut(self.desks[d].trust, p.hunt_trust_cut * m);
+            let n = self.desks[d].officers.len();
+            // Rank innocents by exposure, most exposed first; ties by slot for determinism.
+            self.ranking.clear();
+            self.ranking.extend(0..n);
+            let officers = &self.desks[d].officers;
+            self.ranking.sort_unstable_by(|&x, &y| {
+                officers[y]
+                    .exposure
+                    .total_cmp(&officers[x].exposure)
+                    .then(x.cmp(&y))
+            });
+            let sweep = rules::sweep_count(p, m, n);
+            let mut swept = 0;
+            for rank in 0..n {
+                let slot = self.ranking[rank];
+                // Always draw, so the stream does not depend on who is a mole.
+                let [u_find] = uniforms::<1>(rng);
+                let officer = self.desks[d].officers[slot];
+                if officer.mole && u_find < p.hunt_detection * m {
+                    self.pending.push(Scandal {
+                        channel,
+                        catcher: hunter,
+                        accused: spec.counterpart,
+                        weight: rules::scandal_weight(p, m, public),
+                    });
+                    self.replace(d, slot);
+                } else if !officer.mole && swept < sweep {
+                    swept += 1;
+                    self.replace(d, slot);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,190 @@
+//! The rules of the model as small pure functions: each can be tested alone, and
+//! `docs/ODD.md` (submodels) states the same equations.
+
+use super::Params;
+
+/// Logistic function.
+pub fn logistic(x: f64) -> f64 {
+    1.0 / (1.0 + (-x).exp())
+}
+
+/// Moves `value` a share `rate` of the way toward `target`.
+pub fn relax(value: f64, target: f64, rate: f64) -> f64 {
+    value + rate * (target - value)
+}
+
+/// Saturating increase on a 0–1 scale: each gain takes a share of the remaining distance to 1,
+/// which gives diminishing returns.
+pub fn gain(value: f64, rate: f64) -> f64 {
+    (value + rate * (1.0 - value)).clamp(0.0, 1.0)
+}
+
+/// Proportional cut on a 0–1 scale.
+pub fn cut(value: f64, share: f64) -> f64 {
+    (value * (1.0 - share)).clamp(0.0, 1.0)
+}
+
+/// The permission that applies on a channel: a channel with political sensitivity 0 ignores
+/// the government's permission, one with sensitivity 1 takes it as is.
+pub fn effective_permission(permission: f64, sensitivity: f64) -> f64 {
+    1.0 - sensitivity * (1.0 - permission)
+}
+
+/// Inputs of an officer's decision to share in a step.
+#[derive(Debug, Clone, Copy)]
+pub struct ShareInputs {
+    /// Personal trust in the counterpart.
+    pub trust: f64,
+    /// Ambition.
+    pub ambition: f64,
+    /// Fear.
+    pub fear: f64,
+    /// Own service's secrecy.
+    pub secrecy: f64,
+    /// Common threat on the channel.
+    pub threat: f64,
+    /// Own service's engagement on the channel.
+    pub engagement: f64,
+    /// Effective permission on the channel.
+    pub permission: f64,
+}
+
+/// Probability that an officer shares with its counterpart in a step.
+pub fn share_probability(p: &Params, i: &ShareInputs) -> f64 {
+    let x = p.share_intercept
+        + p.share_trust_weight * i.trust
+        + p.share_ambition_weight * i.ambition
+        + p.share_threat_weight * i.threat
+        + p.share_engagement_weight * i.engagement
+        - p.share_fear_weight * i.fear
+        - p.share_secrecy_weight * i.secrecy;
+    logistic(x) * i.permission.clamp(0.0, 1.0)
+}
+
+/// Probability that a reciprocated exchange produces a joint success.
+pub fn success_probability(p: &Params, threat: f64) -> f64 {
+    (p.success_base + p.success_threat * threat).clamp(0.0, 1.0)
+}
+
+/// Probability that the counterpart uses an exchange to attempt a recruitment.
+pub fn attempt_probability(p: &Params, aggressiveness: f64) -> f64 {
+    (p.recruit_attempt * aggressiveness).clamp(0.0, 1.0)
+}
+
+/// Probability that counterintelligence catches an attempt (or exposes a mole in a hunt).
+pub fn catch_probability(vigilance: f64, suspicion: f64) -> f64 {
+    (vigilance + suspicion).clamp(0.0, 1.0)
+}
+
+/// Probability that an uncaught attempt turns the officer.
+pub fn turn_probability(p: &Params, fear: f64) -> f64 {
+    (p.recruit_success * (1.0 - fear)).clamp(0.0, 1.0)
+}
+
+/// Per-step probability that routine counterintelligence exposes a mole.
+pub fn mole_detection_probability(p: &Params, vigilance: f64, suspicion: f64) -> f64 {
+    (p.mole_detection * catch_probability(vigilance, suspicion)).clamp(0.0, 1.0)
+}
+
+/// Weight of a scandal: its magnitude, discounted when it is kept quiet.
+pub fn scandal_weight(p: &Params, magnitude: f64, public: bool) -> f64 {
+    if public {
+        magnitude
+    } else {
+        magnitude * p.quiet_weight
+    }
+}
+
+/// How many of `desk_size` officers a mole hunt of `magnitude` sweeps up.
+pub fn sweep_count(p: &Params, magnitude: f64, desk_size: usize) -> usize {
+    ((p.hunt_sweep * magnitude * desk_size as f64).round() as usize).min(desk_size)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn inputs() -> ShareInputs {
+        ShareInputs {
+            trust: 0.3,
+            ambition: 0.5,
+            fear: 0.1,
+            secrecy: 0.5,
+            threat: 0.1,
+            engagement: 0.0,
+            permission: 1.0,
+        }
+    }
+
+    #[test]
+    fn gains_have_diminishing_returns_and_cuts_are_proportional() {
+        let p = 0.15;
+        let low = gain(0.2, p) - 0.2;
+        let high = gain(0.8, p) - 0.8;
+        assert!(low > high && high > 0.0);
+        assert!((cut(0.6, 0.5) - 0.3).abs() < 1e-12);
+        assert_eq!(gain(1.0, 0.5), 1.0);
+    }
+
+    #[test]
+    fn one_public_scandal_undoes_many_successes() {
+        // The asymmetry of trust: count the default successes a default scandal erases.
+        let p = Params::default();
+        let mut trust = 0.2;
+        let mut successes = 0;
+        let after_scandal = cut(0.6, p.scandal_officer_cut * scandal_weight(&p, 1.0, true));
+        while trust < 0.6 {
+            trust = gain(trust, p.success_gain);
+            successes += 1;
+        }
+        let mut rebuilt = after_scandal;
+        let mut needed = 0;
+        while rebuilt < 0.6 {
+            rebuilt = gain(rebuilt, p.success_gain);
+            needed += 1;
+        }
+        assert!(needed >= 2, "a scandal took {needed} successes to repair");
+        assert!(successes >= 3);
+    }
+
+    #[test]
+    fn sharing_rises_with_trust_and_threat_and_falls_with_fear_and_secrecy() {
+        let p = Params::default();
+        let base = share_probability(&p, &inputs());
+        let more = |f: fn(&mut ShareInputs)| {
+            let mut i = inputs();
+            f(&mut i);
+            share_probability(&p, &i)
+        };
+        assert!(more(|i| i.trust = 0.8) > base);
+        assert!(more(|i| i.threat = 0.9) > base);
+        assert!(more(|i| i.engagement = 0.5) > base);
+        assert!(more(|i| i.fear = 0.8) < base);
+        assert!(more(|i| i.secrecy = 0.9) < base);
+        assert!(more(|i| i.permission = 0.0) == 0.0);
+    }
+
+    #[test]
+    fn quiet_scandals_weigh_less_and_permission_matters_by_sensitivity() {
+        let p = Params::default();
+        assert!(scandal_weight(&p, 1.0, false) < scandal_weight(&p, 1.0, true));
+        assert_eq!(effective_permission(0.2, 0.0), 1.0);
+        assert!((effective_permission(0.2, 1.0) - 0.2).abs() < 1e-12);
+        assert!(success_probability(&p, 0.9) > success_probability(&p, 0.1));
+    }
+
+    #[test]
+    fn sweeps_round_and_never_exceed_the_desk() {
+        let p = Params {
+            hunt_sweep: 0.5,
+            ..Params::default()
+        };
+        assert_eq!(sweep_count(&p, 1.0, 10), 5);
+        assert_eq!(sweep_count(&p, 0.0, 10), 0);
+        let p = Params {
+            hunt_sweep: 1.0,
+            ..Params::default()
+        };
+        assert_eq!(sweep_count(&p, 1.0, 3), 3);
+    }
+}

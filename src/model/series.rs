@@ -1,0 +1,145 @@
+//! The series the model reports each step (Mesa's `DataCollector`, declared once): their
+//! names as in `summary.csv`, and what each one reads from the model.
+
+use crate::scenario::Scenario;
+
+/// What one series measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Measure {
+    /// Institutional trust of a desk's service in its counterpart (0–1).
+    Trust {
+        /// Desk index.
+        desk: usize,
+    },
+    /// Exchanges initiated by a service's officers on a channel this step.
+    Sharing {
+        /// Channel index.
+        channel: usize,
+        /// Service index.
+        service: usize,
+    },
+    /// Joint successes on a channel this step.
+    Successes {
+        /// Channel index.
+        channel: usize,
+    },
+    /// Spy scandals on a channel this step.
+    Scandals {
+        /// Channel index.
+        channel: usize,
+    },
+    /// Mean fear of a service's officers (0–1).
+    Fear {
+        /// Service index.
+        service: usize,
+    },
+    /// A service's political permission (0–1).
+    Permission {
+        /// Service index.
+        service: usize,
+    },
+    /// Active officers of a service.
+    Officers {
+        /// Service index.
+        service: usize,
+    },
+    /// Hidden moles inside a service (officers recruited by a counterpart).
+    Moles {
+        /// Service index.
+        service: usize,
+    },
+}
+
+/// The ordered list of series for a scenario.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SeriesLayout {
+    /// Series names, e.g. `trust.ct.ru.us`.
+    pub names: Vec<String>,
+    /// What each series measures, parallel to `names`.
+    pub measures: Vec<Measure>,
+}
+
+impl SeriesLayout {
+    /// The series of `scenario`: trust per desk, then sharing, successes, scandals, fear,
+    /// permission, officers and moles.
+    pub fn new(scenario: &Scenario) -> SeriesLayout {
+        let mut layout = SeriesLayout {
+            names: Vec::new(),
+            measures: Vec::new(),
+        };
+        let service = |i: usize| scenario.services[i].name.as_str();
+        for (index, desk) in scenario.desks.iter().enumerate() {
+            let channel = &scenario.channels[desk.channel].name;
+            layout.push(
+                format!(
+                    "trust.{channel}.{}.{}",
+                    service(desk.service),
+                    service(desk.counterpart)
+                ),
+                Measure::Trust { desk: index },
+            );
+        }
+        for (c, channel) in scenario.channels.iter().enumerate() {
+            for s in 0..scenario.services.len() {
+                if scenario
+                    .desks
+                    .iter()
+                    .any(|d| d.channel == c && d.service == s)
+                {
+                    layout.push(
+                        format!("sharing.{}.{}", channel.name, service(s)),
+                        Measure::Sharing {
+                            channel: c,
+                            service: s,
+                        },
+                    );
+                }
+            }
+        }
+        for (c, channel) in scenario.channels.iter().enumerate() {
+            layout.push(
+                format!("successes.{}", channel.name),
+                Measure::Successes { channel: c },
+            );
+        }
+        for (c, channel) in scenario.channels.iter().enumerate() {
+            layout.push(
+                format!("scandals.{}", channel.name),
+                Measure::Scandals { channel: c },
+            );
+        }
+        type Make = fn(usize) -> Measure;
+        let per_service: [(&str, Make); 4] = [
+            ("fear", |s| Measure::Fear { service: s }),
+            ("permission", |s| Measure::Permission { service: s }),
+            ("officers", |s| Measure::Officers { service: s }),
+            ("moles", |s| Measure::Moles { service: s }),
+        ];
+        for (prefix, make) in per_service {
+            for s in 0..scenario.services.len() {
+                layout.push(format!("{prefix}.{}", service(s)), make(s));
+            }
+        }
+        layout
+    }
+
+    fn push(&mut self, name: String, measure: Measure) {
+        self.names.push(name);
+        self.measures.push(measure);
+    }
+
+    /// Number of series.
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
+
+    /// Whether there are no series.
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+
+    /// Index of a series by exact name.
+    pub fn index(&self, name: &str) -> Option<usize> {
+        self.names.iter().position(|n| n == name)
+    }
+}
