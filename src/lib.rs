@@ -20,6 +20,7 @@
 
 pub mod aggregate;
 pub mod cli;
+pub mod commands;
 pub mod compare;
 pub mod model;
 pub mod output;

@@ -1,1 +1,210 @@
-//! Comparing scenarios and variants with paired differences (see `liaison compare`).
+//! Comparing scenarios and variants: variant syntax, folder naming, event differences and
+//! paired (run-by-run) differences. Sits on top of the runner; the command line lives in
+//! `commands::compare`.
+//!
+//! Paired differences are meaningful because run `i` of every scenario uses the same random
+//! streams (common random numbers, see [`crate::model::streams`]): what differs between two
+//! runs with the same index is what differs between the scenarios.
+
+use std::collections::BTreeSet;
+
+use sha2::{Digest, Sha256};
+
+use crate::aggregate::Summary;
+use crate::output::safe_name;
+use crate::runner::Ensemble;
+use crate::scenario::Scenario;
+
+/// A parsed `--variant 'NAME: KEY=VALUE, KEY=VALUE'`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Variant {
+    /// Variant name (letters, digits, `-`, `_`).
+    pub name: String,
+    /// `KEY=VALUE` overrides, applied like `--set`.
+    pub sets: Vec<String>,
+}
+
+/// Parses the variant syntax. Commas inside a value (e.g. a TOML array) are kept: a piece
+/// without `=` continues the previous assignment.
+pub fn parse_variant(text: &str) -> Result<Variant, String> {
+    let expected =
+        "expected 'NAME: KEY=VALUE[, KEY=VALUE...]', like 'quiet-fsb: services.ru.publicity=0'";
+    let (name, rest) = text
+        .split_once(':')
+        .ok_or_else(|| format!("no `:` after the variant name, {expected}"))?;
+    let name = name.trim();
+    let valid = !name.is_empty()
+        && name.len() <= 40
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if !valid {
+        return Err(format!(
+            "`{name}` is not a valid variant name, expected 1–40 letters, digits, `-` or `_`"
+        ));
+    }
+    let mut sets: Vec<String> = Vec::new();
+    for piece in rest.split(',') {
+        match sets.last_mut() {
+            Some(last) if !piece.contains('=') => {
+                last.push(',');
+                last.push_str(piece);
+            }
+            _ => sets.push(piece.trim().to_string()),
+        }
+    }
+    sets.retain(|s| !s.is_empty());
+    if sets.is_empty() {
+        return Err(format!("variant `{name}` has no override, {expected}"));
+    }
+    if let Some(bad) = sets
+        .iter()
+        .find(|s| crate::scenario::split_assignment(s).is_none())
+    {
+        return Err(format!(
+            "`{bad}` in variant `{name}` is not KEY=VALUE, {expected}"
+        ));
+    }
+    Ok(Variant {
+        name: name.to_string(),
+        sets: sets.into_iter().map(|s| s.trim().to_string()).collect(),
+    })
+}
+
+/// A short, safe, deterministic folder name for a comparison: `compare-<names>`, shortened
+/// with a digest of the full list when long.
+pub fn folder_name(names: &[String]) -> String {
+    let joined = names
+        .iter()
+        .map(|n| safe_name(n))
+        .collect::<Vec<_>>()
+        .join("-vs-");
+    let full = format!("compare-{joined}");
+    if full.len() <= 60 {
+        return safe_name(&full);
+    }
+    let digest: String = Sha256::digest(joined.as_bytes())
+        .iter()
+        .take(4)
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let head: String = full.chars().take(48).collect();
+    safe_name(&format!("{}-{digest}", head.trim_end_matches(['-', '.'])))
+}
+
+/// Ids of events that are not identical in every scenario (absent somewhere, or with a
+/// different date, kind, channels, services, magnitude or publicity).
+pub fn differing_events(scenarios: &[&Scenario]) -> BTreeSet<String> {
+    let signature = |s: &Scenario, id: &str| {
+        s.events.iter().find(|e| e.id == id).map(|e| {
+            format!(
+                "{}|{}|{}|{:?}|{:?}|{:?}|{}|{:?}",
+                e.date,
+                e.until,
+                e.kind.name(),
+                e.channels,
+                e.services,
+                e.against,
+                e.magnitude,
+                e.public
+            )
+        })
+    };
+    let ids: BTreeSet<String> = scenarios
+        .iter()
+        .flat_map(|s| s.events.iter().map(|e| e.id.clone()))
+        .collect();
+    ids.into_iter()
+        .filter(|id| {
+            let first = signature(scenarios[0], id);
+            scenarios.iter().any(|s| signature(s, id) != first)
+        })
+        .collect()
+}
+
+/// Paired differences `other − base`, run by run, for `series` (indices in each ensemble's
+/// layout, matched by position) over the first `steps` steps, summarised across runs.
+pub fn paired_differences(
+    base: &Ensemble,
+    other: &Ensemble,
+    names: &[String],
+    base_series: &[usize],
+    other_series: &[usize],
+    steps: usize,
+) -> Summary {
+    let n = names.len();
+    let runs: Vec<Vec<f64>> = base
+        .runs
+        .iter()
+        .zip(&other.runs)
+        .enumerate()
+        .map(|(run, _)| {
+            let mut record = vec![0.0; steps * n];
+            for step in 0..steps {
+                for (j, (&b, &o)) in base_series.iter().zip(other_series).enumerate() {
+                    record[step * n + j] = other.value(run, step, o) - base.value(run, step, b);
+                }
+            }
+            record
+        })
+        .collect();
+    Summary::from_runs(names.to_vec(), base.dates[..steps].to_vec(), &runs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn variants_parse_with_commas_inside_values() {
+        let v = parse_variant(
+            "quiet-fsb: services.ru.publicity=0, event.fogle.channels=[\"ct\", \"cyber\"]",
+        )
+        .unwrap();
+        assert_eq!(v.name, "quiet-fsb");
+        assert_eq!(
+            v.sets,
+            vec![
+                "services.ru.publicity=0",
+                "event.fogle.channels=[\"ct\", \"cyber\"]"
+            ]
+        );
+    }
+
+    #[test]
+    fn variant_errors_say_what_is_expected() {
+        assert!(
+            parse_variant("services.ru.publicity=0")
+                .unwrap_err()
+                .contains("no `:`")
+        );
+        assert!(
+            parse_variant("bad name!: a=1")
+                .unwrap_err()
+                .contains("not a valid variant name")
+        );
+        assert!(parse_variant("x:").unwrap_err().contains("no override"));
+        assert!(
+            parse_variant("x: justakey")
+                .unwrap_err()
+                .contains("not KEY=VALUE")
+        );
+    }
+
+    #[test]
+    fn folder_names_are_short_safe_and_deterministic() {
+        let names = vec!["us-russia-2011-2017".to_string(), "quiet-fogle".to_string()];
+        assert_eq!(
+            folder_name(&names),
+            "compare-us-russia-2011-2017-vs-quiet-fogle"
+        );
+        let long: Vec<String> = (0..10).map(|i| format!("scenario-number-{i}")).collect();
+        let name = folder_name(&long);
+        assert!(name.len() <= 60, "{name}");
+        assert_eq!(name, folder_name(&long));
+        assert_ne!(name, folder_name(&long[..9]));
+        let evil = vec!["../../etc".to_string(), "/root".to_string()];
+        let name = folder_name(&evil);
+        assert!(!name.contains('/') && !name.starts_with('.'), "{name}");
+    }
+}

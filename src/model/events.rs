@@ -63,14 +63,18 @@ impl Model<'_> {
             }
             EventKind::PoliticalShock => {
                 for &s in &event.services {
-                    self.permission[s] = (self.permission[s] - p.shock_permission * m).max(0.0);
+                    for &c in &event.channels {
+                        let permission = &mut self.permission[c * n_services + s];
+                        *permission = (*permission - p.shock_permission * m).max(0.0);
+                    }
                 }
                 self.frighten(&event.services, &event.channels, p.shock_fear * m);
             }
             EventKind::Outreach => {
                 for &s in &event.services {
-                    self.permission[s] = (self.permission[s] + p.outreach_permission * m).min(1.0);
                     for &c in &event.channels {
+                        let permission = &mut self.permission[c * n_services + s];
+                        *permission = (*permission + p.outreach_permission * m).min(1.0);
                         self.engagement[c * n_services + s] += p.outreach_engagement * m;
                     }
                 }

@@ -88,7 +88,8 @@ pub struct Model<'a> {
     step: usize,
     desks: Vec<DeskState>,
     pairs: Vec<PairBlock>,
-    /// Per service.
+    /// Per (channel, service): `channel * services + service`. Governments allow or forbid
+    /// cooperation channel by channel (sanctions hit cyber liaison, not counterterrorism).
     permission: Vec<f64>,
     /// Per service: transient counterintelligence alert from leaks.
     suspicion: Vec<f64>,
@@ -181,9 +182,9 @@ impl<'a> Model<'a> {
             run,
             step: 0,
             permission: scenario
-                .services
+                .channels
                 .iter()
-                .map(|s| s.spec.permission)
+                .flat_map(|_| scenario.services.iter().map(|s| s.spec.permission))
                 .collect(),
             suspicion: vec![0.0; n_services],
             threat: scenario.channels.iter().map(|c| c.spec.threat).collect(),
@@ -229,13 +230,14 @@ impl<'a> Model<'a> {
         for e in &mut self.engagement {
             *e *= 1.0 - p.engagement_decay;
         }
+        let n_services = self.scenario.services.len();
         for (s, service) in self.scenario.services.iter().enumerate() {
             self.suspicion[s] *= 1.0 - p.suspicion_decay;
-            self.permission[s] = rules::relax(
-                self.permission[s],
-                service.spec.permission,
-                p.permission_recovery,
-            );
+            for c in 0..self.scenario.channels.len() {
+                let permission = &mut self.permission[c * n_services + s];
+                *permission =
+                    rules::relax(*permission, service.spec.permission, p.permission_recovery);
+            }
         }
         for desk in &mut self.desks {
             for officer in &mut desk.officers {
@@ -255,7 +257,7 @@ impl<'a> Model<'a> {
             let service = &scenario.services[spec.service].spec;
             let channel = &scenario.channels[spec.channel].spec;
             let permission = rules::effective_permission(
-                self.permission[spec.service],
+                self.permission[spec.channel * n_services + spec.service],
                 channel.political_sensitivity,
             );
             let threat = self.threat[spec.channel];
@@ -445,8 +447,8 @@ impl<'a> Model<'a> {
                 }
             }
         }
-        self.permission[s.catcher] =
-            (self.permission[s.catcher] - p.scandal_permission_drop * s.weight).clamp(0.0, 1.0);
+        let permission = &mut self.permission[s.channel * scenario.services.len() + s.catcher];
+        *permission = (*permission - p.scandal_permission_drop * s.weight).clamp(0.0, 1.0);
     }
 
     fn adapt_institutions(&mut self) {
@@ -482,7 +484,14 @@ impl<'a> Model<'a> {
                         .fold((0.0, 0usize), |(s, n), o| (s + o.fear, n + 1));
                     if count == 0 { 0.0 } else { sum / count as f64 }
                 }
-                Measure::Permission { service } => self.permission[service],
+                Measure::Permission { service } => {
+                    let n = scenario.services.len();
+                    let channels = scenario.channels.len();
+                    (0..channels)
+                        .map(|c| self.permission[c * n + service])
+                        .sum::<f64>()
+                        / channels as f64
+                }
                 Measure::Officers { service } => self.officers_of(service).count() as f64,
                 Measure::Moles { service } => {
                     self.officers_of(service).filter(|o| o.mole).count() as f64

@@ -33,7 +33,7 @@ pub enum Measure {
         /// Service index.
         service: usize,
     },
-    /// A service's political permission (0–1).
+    /// A service's political permission (0–1), averaged over channels.
     Permission {
         /// Service index.
         service: usize,

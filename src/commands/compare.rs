@@ -1,0 +1,471 @@
+//! `liaison compare`: scenarios and variants side by side, with paired differences.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{Context, bail, ensure};
+
+use super::progress::{Progress, interrupt_flag, interrupted};
+use super::run::{INTERRUPTED_EXIT, thread_count};
+use crate::aggregate::Summary;
+use crate::cli::CompareArgs;
+use crate::compare::{differing_events, folder_name, paired_differences, parse_variant};
+use crate::model::SeriesLayout;
+use crate::output::plot::{Band, DEFAULT_SIZE, Figure, Marker, Panel};
+use crate::output::{StagedFolder, csv, figures, manifest, plot, safe_name};
+use crate::runner::{Ensemble, EnsembleOptions, run_ensemble};
+use crate::scenario::{Date, Loaded};
+use crate::targets::select_series;
+
+/// One compared scenario or variant.
+struct Entry {
+    name: String,
+    path: PathBuf,
+    sets: Vec<String>,
+    /// The `--variant` text, for error messages.
+    variant: Option<String>,
+}
+
+fn entries(args: &CompareArgs) -> anyhow::Result<Vec<Entry>> {
+    let mut entries: Vec<Entry> = Vec::new();
+    for path in &args.scenarios {
+        let stem = super::stem(path);
+        let mut name = if stem.is_empty() {
+            "scenario".to_string()
+        } else {
+            stem
+        };
+        // The same file stem twice (e.g. from two folders) gets a numeric suffix.
+        let base = name.clone();
+        let mut n = 2;
+        while entries.iter().any(|e| e.name == name) {
+            name = format!("{base}-{n}");
+            n += 1;
+        }
+        entries.push(Entry {
+            name,
+            path: path.clone(),
+            sets: Vec::new(),
+            variant: None,
+        });
+    }
+    for text in &args.variants {
+        let variant =
+            parse_variant(text).map_err(|m| anyhow::anyhow!("--variant '{text}': {m}"))?;
+        if entries.iter().any(|e| e.name == variant.name) {
+            bail!(
+                "--variant '{text}': duplicate name `{}`, expected a name different from every scenario and variant",
+                variant.name
+            );
+        }
+        entries.push(Entry {
+            name: variant.name,
+            path: args.scenarios[0].clone(),
+            sets: variant.sets,
+            variant: Some(text.clone()),
+        });
+    }
+    ensure!(
+        entries.len() >= 2,
+        "nothing to compare: give two or more scenarios, or a scenario and --variant"
+    );
+    Ok(entries)
+}
+
+/// Runs the command.
+pub fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
+    let started = Instant::now();
+    let entries = entries(args)?;
+    let mut loaded: Vec<Loaded> = Vec::new();
+    for entry in &entries {
+        let (scenario, _) =
+            super::load(&entry.path, &entry.sets).map_err(|e| match &entry.variant {
+                Some(text) => anyhow::anyhow!("--variant '{text}': {e}"),
+                None => anyhow::Error::new(e),
+            })?;
+        loaded.push(scenario);
+    }
+    let base = &loaded[0].scenario;
+    for (entry, other) in entries.iter().zip(&loaded).skip(1) {
+        let t = &other.scenario.timeline;
+        ensure!(
+            t.start == base.timeline.start && t.step_days == base.timeline.step_days,
+            "`{}` starts on {} with {}-day steps but the baseline starts on {} with {}-day steps: \
+             paired comparison needs the same start and step",
+            entry.name,
+            t.start,
+            t.step_days,
+            base.timeline.start,
+            base.timeline.step_days
+        );
+    }
+    let seed = args.ensemble.seed.unwrap_or(base.seed);
+    let runs = args.ensemble.runs.unwrap_or(base.runs);
+    ensure!(runs >= 1, "--runs 0: expected at least one run");
+    let threads = thread_count(args.ensemble.threads);
+
+    let patterns = if args.series.is_empty() {
+        vec!["trust.*".to_string()]
+    } else {
+        args.series.clone()
+    };
+    let base_layout = SeriesLayout::new(base);
+    let selected =
+        select_series(&base_layout, &patterns).map_err(|m| anyhow::anyhow!("--series: {m}"))?;
+    let names: Vec<String> = selected
+        .iter()
+        .map(|&i| base_layout.names[i].clone())
+        .collect();
+    let mut indices: Vec<Vec<usize>> = Vec::new();
+    for (entry, l) in entries.iter().zip(&loaded) {
+        let layout = SeriesLayout::new(&l.scenario);
+        let found: Option<Vec<usize>> = names.iter().map(|n| layout.index(n)).collect();
+        indices.push(found.with_context(|| {
+            format!(
+                "`{}` does not have every selected series ({})",
+                entry.name,
+                names.join(", ")
+            )
+        })?);
+    }
+
+    let progress = Progress::new(
+        u64::from(runs) * entries.len() as u64,
+        "compare",
+        args.ensemble.quiet,
+    );
+    let tick = || progress.tick();
+    let mut ensembles: Vec<Ensemble> = Vec::new();
+    for l in &loaded {
+        let options = EnsembleOptions {
+            seed,
+            runs,
+            threads,
+            on_run: Some(&tick),
+            cancel: Some(interrupt_flag()),
+        };
+        match run_ensemble(&l.scenario, &options) {
+            Ok(e) => ensembles.push(e),
+            Err(_) => {
+                progress.finish();
+                eprintln!("interrupted: no output written");
+                return Ok(ExitCode::from(INTERRUPTED_EXIT));
+            }
+        }
+    }
+    progress.finish();
+
+    let summaries: Vec<Summary> = ensembles
+        .iter()
+        .zip(&indices)
+        .map(|(e, idx)| {
+            let runs: Vec<Vec<f64>> = e
+                .runs
+                .iter()
+                .map(|r| {
+                    let n = e.layout.len();
+                    (0..e.dates.len())
+                        .flat_map(|s| idx.iter().map(move |&i| r[s * n + i]))
+                        .collect()
+                })
+                .collect();
+            Summary::from_runs(names.clone(), e.dates.clone(), &runs)
+        })
+        .collect();
+    let common_steps = ensembles.iter().map(|e| e.dates.len()).min().unwrap_or(0);
+    let differences: Vec<Summary> = (1..entries.len())
+        .map(|k| {
+            paired_differences(
+                &ensembles[0],
+                &ensembles[k],
+                &names,
+                &indices[0],
+                &indices[k],
+                common_steps,
+            )
+        })
+        .collect();
+
+    let folder_name = match &args.name {
+        Some(name) => {
+            let safe = safe_name(name);
+            ensure!(
+                !safe.is_empty(),
+                "--name `{name}`: expected letters or digits"
+            );
+            safe
+        }
+        None => folder_name(&entries.iter().map(|e| e.name.clone()).collect::<Vec<_>>()),
+    };
+    let folder = StagedFolder::new(&args.ensemble.out, &folder_name)?;
+    let all: Vec<usize> = (0..names.len()).collect();
+    let mut out = csv_writer(&folder.file("compare.csv"))?;
+    out.write_record(csv::summary_header(&["scenario"]))?;
+    for (entry, summary) in entries.iter().zip(&summaries) {
+        csv::write_summary(&mut out, summary, &[&entry.name], &all)?;
+    }
+    out.flush()?;
+    let mut out = csv_writer(&folder.file("difference.csv"))?;
+    out.write_record(csv::summary_header(&["scenario"]))?;
+    for (entry, summary) in entries.iter().skip(1).zip(&differences) {
+        csv::write_summary(&mut out, summary, &[&entry.name], &all)?;
+    }
+    out.flush()?;
+
+    let scenarios: Vec<&crate::scenario::Scenario> = loaded.iter().map(|l| &l.scenario).collect();
+    let differing = differing_events(&scenarios);
+    let markers = union_markers(&scenarios, &differing);
+    let x_end = scenarios
+        .iter()
+        .map(|s| s.timeline.end)
+        .max()
+        .unwrap_or(base.timeline.end);
+    let title_names = entries
+        .iter()
+        .map(|e| e.name.as_str())
+        .collect::<Vec<_>>()
+        .join(" vs ");
+    if !args.no_plot {
+        let compare_figure = Figure {
+            title: format!("Compare: {title_names}"),
+            subtitle: format!("median and p05–p95 band of {runs} runs per scenario, seed {seed}"),
+            x_range: (base.timeline.start, x_end),
+            panels: names
+                .iter()
+                .enumerate()
+                .map(|(j, n)| {
+                    let bands: Vec<Band> = entries
+                        .iter()
+                        .zip(&summaries)
+                        .enumerate()
+                        .map(|(k, (e, s))| figures::band(s, j, e.name.clone(), k))
+                        .collect();
+                    panel(n, "value", bands, false)
+                })
+                .collect(),
+            markers: markers.clone(),
+            width: DEFAULT_SIZE.0,
+            height: DEFAULT_SIZE.1,
+        };
+        plot::render_png(&compare_figure, &folder.file("compare.png"))
+            .context("cannot draw compare.png")?;
+        plot::render_svg(&compare_figure, &folder.file("compare.svg"))
+            .context("cannot draw compare.svg")?;
+        let difference_figure = Figure {
+            title: format!("Paired differences to {}", entries[0].name),
+            subtitle: format!(
+                "median and p05–p95 band of run-by-run differences, {runs} runs, seed {seed}"
+            ),
+            x_range: (
+                base.timeline.start,
+                ensembles[0].dates[common_steps.saturating_sub(1)],
+            ),
+            panels: names
+                .iter()
+                .enumerate()
+                .map(|(j, n)| {
+                    let bands: Vec<Band> = entries
+                        .iter()
+                        .skip(1)
+                        .zip(&differences)
+                        .enumerate()
+                        .map(|(k, (e, s))| {
+                            figures::band(s, j, format!("{} − {}", e.name, entries[0].name), k + 1)
+                        })
+                        .collect();
+                    panel(n, "difference", bands, true)
+                })
+                .collect(),
+            markers,
+            width: DEFAULT_SIZE.0,
+            height: DEFAULT_SIZE.1,
+        };
+        plot::render_png(&difference_figure, &folder.file("difference.png"))
+            .context("cannot draw difference.png")?;
+        plot::render_svg(&difference_figure, &folder.file("difference.svg"))
+            .context("cannot draw difference.svg")?;
+    }
+
+    let mut reproduce = String::from("liaison compare");
+    for path in &args.scenarios {
+        reproduce.push_str(&format!(" {}", path.display()));
+    }
+    for v in &args.variants {
+        reproduce.push_str(&format!(" --variant '{v}'"));
+    }
+    for s in &args.series {
+        reproduce.push_str(&format!(" --series '{s}'"));
+    }
+    reproduce.push_str(&format!(" --seed {seed} --runs {runs}"));
+    let record = manifest::Manifest {
+        program: "liaison",
+        version: env!("CARGO_PKG_VERSION"),
+        command: "compare".into(),
+        reproduce,
+        seed,
+        runs,
+        threads,
+        scenarios: entries
+            .iter()
+            .zip(&loaded)
+            .map(|(e, l)| manifest::ScenarioRecord::new(&e.name, l))
+            .collect::<anyhow::Result<_>>()?,
+        files: manifest::digest_folder(&folder.file(""))?,
+    };
+    manifest::write(&folder.file("manifest.json"), &record)?;
+    if interrupted() {
+        eprintln!("interrupted: no output written");
+        return Ok(ExitCode::from(INTERRUPTED_EXIT));
+    }
+    let destination = folder.commit()?;
+    println!(
+        "compared {} scenarios × {runs} runs, seed {seed}, {:.2} s → {}/",
+        entries.len(),
+        started.elapsed().as_secs_f64(),
+        destination.display()
+    );
+    print!(
+        "{}",
+        report(&entries, &summaries, &differences, common_steps)
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn csv_writer(path: &std::path::Path) -> anyhow::Result<::csv::Writer<std::fs::File>> {
+    ::csv::Writer::from_path(path).with_context(|| format!("cannot write `{}`", path.display()))
+}
+
+fn panel(series: &str, y_label: &str, bands: Vec<Band>, zero_line: bool) -> Panel {
+    let y_range = if series.starts_with("trust.") && !zero_line {
+        (0.0, 1.0)
+    } else {
+        let (lo, hi) = bands
+            .iter()
+            .flat_map(|b| b.low.iter().chain(&b.high))
+            .filter(|v| v.is_finite())
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
+                (lo.min(v), hi.max(v))
+            });
+        let (lo, hi) = if lo.is_finite() {
+            (lo.min(0.0), hi.max(0.0))
+        } else {
+            (0.0, 1.0)
+        };
+        if zero_line {
+            let m = lo.abs().max(hi.abs()).max(1e-3) * 1.1;
+            (-m, m)
+        } else {
+            let pad = ((hi - lo) * 0.05).max(1e-3);
+            (lo - pad, hi + pad)
+        }
+    };
+    Panel {
+        title: series.to_string(),
+        y_label: y_label.to_string(),
+        y_range,
+        bands,
+        windows: Vec::new(),
+        zero_line,
+    }
+}
+
+/// The events of every scenario, once each; those that differ are highlighted.
+fn union_markers(
+    scenarios: &[&crate::scenario::Scenario],
+    differing: &std::collections::BTreeSet<String>,
+) -> Vec<Marker> {
+    let mut markers: Vec<Marker> = Vec::new();
+    let mut seen: Vec<(String, Date)> = Vec::new();
+    for s in scenarios {
+        for e in &s.events {
+            if seen.iter().any(|(id, d)| *id == e.id && *d == e.date) {
+                continue;
+            }
+            seen.push((e.id.clone(), e.date));
+            markers.push(Marker {
+                date: e.date,
+                label: e.label.clone(),
+                highlight: differing.contains(&e.id),
+            });
+        }
+    }
+    markers.sort_by_key(|m| m.date);
+    markers
+}
+
+/// The printed table: medians at a few dates, and the largest paired difference.
+fn report(
+    entries: &[Entry],
+    summaries: &[Summary],
+    differences: &[Summary],
+    common_steps: usize,
+) -> String {
+    let mut text = String::new();
+    let key_steps: Vec<usize> = [1, 2, 3, 4]
+        .iter()
+        .map(|q| (common_steps * q / 4).saturating_sub(1))
+        .collect();
+    let dates: Vec<String> = key_steps
+        .iter()
+        .map(|&s| summaries[0].dates[s].to_string())
+        .collect();
+    let name_width = entries
+        .iter()
+        .map(|e| e.name.len())
+        .max()
+        .unwrap_or(8)
+        .max(8);
+    let series_width = summaries[0]
+        .names
+        .iter()
+        .map(|n| n.len())
+        .max()
+        .unwrap_or(6)
+        .max(6);
+    let _ = writeln!(
+        text,
+        "{:<name_width$}  {:<series_width$}  {}  largest paired difference (median)",
+        "scenario",
+        "series",
+        dates
+            .iter()
+            .map(|d| format!("{d:>10}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    for (k, (entry, summary)) in entries.iter().zip(summaries).enumerate() {
+        for (j, name) in summary.names.iter().enumerate() {
+            let medians: Vec<String> = key_steps
+                .iter()
+                .map(|&s| format!("{:>10.3}", summary.series(j)[s].median()))
+                .collect();
+            let largest = if k == 0 {
+                "(baseline)".to_string()
+            } else {
+                let d = differences[k - 1].series(j);
+                let (step, stats) = d
+                    .iter()
+                    .enumerate()
+                    .max_by(|a, b| a.1.median().abs().total_cmp(&b.1.median().abs()))
+                    .map(|(s, st)| (s, *st))
+                    .unwrap_or_default();
+                format!(
+                    "{:+.3} on {} (p05–p95 {:+.3} … {:+.3})",
+                    stats.median(),
+                    differences[k - 1].dates[step],
+                    stats.quantiles[0],
+                    stats.quantiles[4]
+                )
+            };
+            let _ = writeln!(
+                text,
+                "{:<name_width$}  {name:<series_width$}  {}  {largest}",
+                entry.name,
+                medians.join(" ")
+            );
+        }
+    }
+    text
+}

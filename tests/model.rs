@@ -1,0 +1,190 @@
+//! Behaviour of the model and the runner on small scenarios: the asymmetry of trust, common
+//! random numbers, determinism across thread counts.
+
+use std::path::Path;
+
+use liaison::aggregate::Summary;
+use liaison::compare::paired_differences;
+use liaison::model::SeriesLayout;
+use liaison::runner::{Ensemble, EnsembleOptions, Schedule, run_ensemble, run_once};
+use liaison::scenario::{Scenario, load_with};
+
+const SMALL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/small.toml");
+
+fn scenario(sets: &[&str]) -> Scenario {
+    let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
+    load_with(Path::new(SMALL), &sets)
+        .expect("valid fixture")
+        .scenario
+}
+
+fn ensemble(scenario: &Scenario, runs: u32, threads: usize) -> Ensemble {
+    run_ensemble(
+        scenario,
+        &EnsembleOptions {
+            seed: 11,
+            runs,
+            threads,
+            on_run: None,
+            cancel: None,
+        },
+    )
+    .expect("not cancelled")
+}
+
+fn median_of(scenario: &Scenario, series: &str, runs: u32) -> Vec<f64> {
+    let e = ensemble(scenario, runs, 2);
+    let summary = Summary::from_runs(e.layout.names.clone(), e.dates.clone(), &e.runs);
+    let index = summary.index(series).expect("series exists");
+    summary.series(index).iter().map(|s| s.median()).collect()
+}
+
+/// One public scandal destroys more trust than several joint successes build (Slovic's
+/// asymmetry principle): compare the same dated event as a scandal and as a success.
+#[test]
+fn one_scandal_undoes_many_successes() {
+    let quiet = [
+        "event.attack.magnitude=0",
+        "event.sanctions.magnitude=0",
+        "event.hunt.magnitude=0",
+    ];
+    let mut scandal_sets = quiet.to_vec();
+    scandal_sets.push("event.arrest.kind=spy_scandal");
+    let scandal = scenario(&scandal_sets);
+    let mut success_sets = quiet.to_vec();
+    success_sets.extend([
+        "event.arrest.kind=joint_success",
+        "event.arrest.services=[\"ru\", \"us\"]",
+    ]);
+    success_sets.retain(|s| !s.starts_with("event.arrest.kind=spy"));
+    // `against` and `public` only apply to scandals: drop them for the success variant.
+    let success = {
+        let mut raw = scenario(&quiet).effective;
+        let arrest = raw
+            .events
+            .iter_mut()
+            .find(|e| e.id == "arrest")
+            .expect("fixture event");
+        arrest.kind = liaison::scenario::EventKind::JointSuccess;
+        arrest.services = vec!["ru".into(), "us".into()];
+        arrest.against = None;
+        arrest.public = None;
+        let text = toml::to_string(&raw).expect("serialises");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("success.toml");
+        std::fs::write(&path, text).expect("write");
+        load_with(&path, &[]).expect("valid").scenario
+    };
+    let step = scandal.timeline.step_of(
+        scandal
+            .events
+            .iter()
+            .find(|e| e.id == "arrest")
+            .unwrap()
+            .date,
+    );
+    let series = "trust.ct.ru.us";
+    let down = median_of(&scandal, series, 60);
+    let up = median_of(&success, series, 60);
+    let loss = down[step - 1] - down[step + 2];
+    let gain = up[step + 2] - up[step - 1];
+    assert!(loss > 0.0, "a scandal lowers trust (loss {loss})");
+    assert!(gain > 0.0, "a success raises trust (gain {gain})");
+    assert!(
+        loss >= 3.0 * gain,
+        "one scandal (−{loss:.3}) should outweigh three successes (+{gain:.3} each)"
+    );
+}
+
+/// Two scenarios that differ only by an event late in the horizon give identical
+/// trajectories, run by run, before that event — and different ones after it.
+#[test]
+fn a_late_event_does_not_shift_earlier_draws() {
+    let base = scenario(&[]);
+    let late = scenario(&["event.hunt.magnitude=0.2"]);
+    let hunt = base.events.iter().find(|e| e.id == "hunt").unwrap();
+    let step = base.timeline.step_of(hunt.date);
+    let layout = SeriesLayout::new(&base);
+    let n = layout.len();
+    let mut differs_after = false;
+    for run in 0..20 {
+        let a = run_once(&base, &layout, &Schedule::new(&base), 3, run);
+        let b = run_once(&late, &layout, &Schedule::new(&late), 3, run);
+        assert_eq!(
+            a[..step * n],
+            b[..step * n],
+            "run {run} differs before the changed event"
+        );
+        differs_after |= a[step * n..] != b[step * n..];
+    }
+    assert!(
+        differs_after,
+        "the changed event should change something after it"
+    );
+}
+
+/// Removing an early event changes the trajectory only through the model's state: the
+/// other events keep their own random streams (their draws do not move).
+#[test]
+fn removing_an_event_keeps_other_streams_aligned() {
+    let base = scenario(&["event.attack.magnitude=0"]);
+    let removed = scenario(&["event.attack.magnitude=0", "event.attack.date=2013-12-30"]);
+    // With magnitude 0 the threat event has no effect wherever it sits, so moving it must
+    // not change any trajectory: no later draw depends on its position.
+    let layout = SeriesLayout::new(&base);
+    for run in 0..10 {
+        let a = run_once(&base, &layout, &Schedule::new(&base), 5, run);
+        let b = run_once(&removed, &layout, &Schedule::new(&removed), 5, run);
+        assert_eq!(a, b, "run {run}");
+    }
+}
+
+#[test]
+fn ensembles_are_identical_whatever_the_thread_count() {
+    let s = scenario(&[]);
+    let one = ensemble(&s, 16, 1);
+    let two = ensemble(&s, 16, 2);
+    let four = ensemble(&s, 16, 4);
+    assert_eq!(one.runs, two.runs);
+    assert_eq!(one.runs, four.runs);
+    assert_ne!(one.runs[0], one.runs[1], "runs differ from each other");
+}
+
+#[test]
+fn paired_difference_of_a_scenario_with_itself_is_exactly_zero() {
+    let s = scenario(&[]);
+    let a = ensemble(&s, 10, 2);
+    let b = ensemble(&s, 10, 1);
+    let all: Vec<usize> = (0..a.layout.len()).collect();
+    let d = paired_differences(&a, &b, &a.layout.names, &all, &all, a.dates.len());
+    assert!(
+        d.stats
+            .iter()
+            .all(|st| st.columns().iter().all(|v| *v == 0.0))
+    );
+}
+
+#[test]
+fn a_mole_hunt_replaces_officers_and_spreads_fear() {
+    let s = scenario(&[]);
+    let hunt = s.events.iter().find(|e| e.id == "hunt").unwrap();
+    let step = s.timeline.step_of(hunt.date);
+    let fear = median_of(&s, "fear.ru", 30);
+    assert!(
+        fear[step] > fear[step - 1] + 0.1,
+        "fear spikes: {} → {}",
+        fear[step - 1],
+        fear[step]
+    );
+    let trust = median_of(&s, "trust.cyber.ru.us", 30);
+    assert!(
+        trust[step] < trust[step - 1],
+        "the hunting side's trust falls"
+    );
+    let officers = median_of(&s, "officers.ru", 30);
+    assert_eq!(
+        officers[step],
+        officers[step - 1],
+        "removed officers are replaced by newcomers"
+    );
+}
