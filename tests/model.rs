@@ -39,60 +39,40 @@ fn median_of(scenario: &Scenario, series: &str, runs: u32) -> Vec<f64> {
     summary.series(index).iter().map(|s| s.median()).collect()
 }
 
-/// One public scandal destroys more trust than several joint successes build (Slovic's
-/// asymmetry principle): compare the same dated event as a scandal and as a success.
+/// One public scandal destroys more trust than many joint successes build (Slovic's
+/// asymmetry principle): the trust lost in the week of a scandal, measured in units of the
+/// average trust gained per joint success in the months before it.
 #[test]
 fn one_scandal_undoes_many_successes() {
-    let quiet = [
-        "event.attack.magnitude=0",
-        "event.sanctions.magnitude=0",
-        "event.hunt.magnitude=0",
-    ];
-    let mut scandal_sets = quiet.to_vec();
-    scandal_sets.push("event.arrest.kind=spy_scandal");
-    let scandal = scenario(&scandal_sets);
-    let mut success_sets = quiet.to_vec();
-    success_sets.extend([
-        "event.arrest.kind=joint_success",
-        "event.arrest.services=[\"ru\", \"us\"]",
-    ]);
-    success_sets.retain(|s| !s.starts_with("event.arrest.kind=spy"));
-    // `against` and `public` only apply to scandals: drop them for the success variant.
-    let success = {
-        let mut raw = scenario(&quiet).effective;
-        let arrest = raw
-            .events
-            .iter_mut()
-            .find(|e| e.id == "arrest")
-            .expect("fixture event");
-        arrest.kind = liaison::scenario::EventKind::JointSuccess;
-        arrest.services = vec!["ru".into(), "us".into()];
-        arrest.against = None;
-        arrest.public = None;
-        let text = toml::to_string(&raw).expect("serialises");
-        let dir = tempfile::tempdir().expect("tempdir");
-        let path = dir.path().join("success.toml");
-        std::fs::write(&path, text).expect("write");
-        load_with(&path, &[]).expect("valid").scenario
-    };
-    let step = scandal.timeline.step_of(
-        scandal
-            .events
-            .iter()
-            .find(|e| e.id == "arrest")
-            .unwrap()
-            .date,
+    let s = scenario(&["event.sanctions.magnitude=0", "event.hunt.magnitude=0"]);
+    let step = s
+        .timeline
+        .step_of(s.events.iter().find(|e| e.id == "arrest").unwrap().date);
+    let e = ensemble(&s, 200, 2);
+    let index = |name: &str| e.layout.index(name).expect("series");
+    let (a, b, successes) = (
+        index("trust.ct.us.ru"),
+        index("trust.ct.ru.us"),
+        index("successes.ct"),
     );
-    let series = "trust.ct.ru.us";
-    let down = median_of(&scandal, series, 60);
-    let up = median_of(&success, series, 60);
-    let loss = down[step - 1] - down[step + 2];
-    let gain = up[step + 2] - up[step - 1];
-    assert!(loss > 0.0, "a scandal lowers trust (loss {loss})");
-    assert!(gain > 0.0, "a success raises trust (gain {gain})");
+    let mean = |step: usize, series: &[usize]| {
+        let total: f64 = (0..e.runs.len())
+            .map(|r| series.iter().map(|&i| e.value(r, step, i)).sum::<f64>())
+            .sum();
+        total / e.runs.len() as f64
+    };
+    let trust = |step: usize| mean(step, &[a, b]) / 2.0;
+    let built = trust(step - 1) - trust(0);
+    let count: f64 = (1..step).map(|k| mean(k, &[successes])).sum();
+    let per_success = built / count;
+    let lost = trust(step - 1) - trust(step);
     assert!(
-        loss >= 3.0 * gain,
-        "one scandal (−{loss:.3}) should outweigh three successes (+{gain:.3} each)"
+        built > 0.0 && count > 10.0,
+        "trust is built by successes first ({built:.3} from {count:.0})"
+    );
+    assert!(
+        lost > 10.0 * per_success,
+        "one scandal (−{lost:.3}) should undo more than ten successes (+{per_success:.4} each)"
     );
 }
 

@@ -60,47 +60,47 @@ macro_rules! params {
 
 params! {
     /// Intercept of the logit of an officer's propensity to share in a step.
-    share_intercept: -2.5, [-20.0, 20.0];
+    share_intercept: -1.3, [-20.0, 20.0];
     /// Weight of the officer's personal trust in the counterpart in the sharing logit.
-    share_trust_weight: 4.0, [0.0, 50.0];
+    share_trust_weight: 3.6, [0.0, 50.0];
     /// Weight of the officer's ambition in the sharing logit.
-    share_ambition_weight: 1.0, [0.0, 50.0];
+    share_ambition_weight: 1.5, [0.0, 50.0];
     /// Weight of the channel's common threat level in the sharing logit.
-    share_threat_weight: 3.0, [0.0, 50.0];
+    share_threat_weight: 2.8, [0.0, 50.0];
     /// Weight of the service's engagement (from outreach) on the channel in the sharing logit.
     share_engagement_weight: 2.0, [0.0, 50.0];
     /// Weight of the officer's fear in the sharing logit (subtracted).
     share_fear_weight: 5.0, [0.0, 50.0];
     /// Weight of the service's secrecy in the sharing logit (subtracted).
-    share_secrecy_weight: 2.0, [0.0, 50.0];
+    share_secrecy_weight: 2.3, [0.0, 50.0];
     /// Probability that a reciprocated exchange yields a joint success with no common threat.
     success_base: 0.02, [0.0, 1.0];
     /// Extra joint-success probability per unit of common threat on the channel.
-    success_threat: 0.3, [0.0, 1.0];
+    success_threat: 0.5, [0.0, 1.0];
     /// Share of the remaining distance to full trust an officer gains from a joint success.
-    success_gain: 0.15, [0.0, 1.0];
+    success_gain: 0.3, [0.0, 1.0];
     /// Share of the remaining distance to full trust gained from a reciprocated exchange without success.
-    reciprocity_gain: 0.01, [0.0, 1.0];
+    reciprocity_gain: 0.04, [0.0, 1.0];
     /// Share of its trust an officer loses when its sharing is not reciprocated.
-    unreciprocated_cost: 0.03, [0.0, 1.0];
+    unreciprocated_cost: 0.02, [0.0, 1.0];
     /// Per-step pull of an officer's trust toward the channel baseline when it had no contact.
-    trust_drift: 0.01, [0.0, 1.0];
+    trust_drift: 0.045, [0.0, 1.0];
     /// Per-step pull of institutional trust toward the mean trust of the service's officers on the desk.
-    institutional_adaptation: 0.2, [0.0, 1.0];
+    institutional_adaptation: 0.35, [0.0, 1.0];
     /// Probability that an exchange is used by the counterpart for a recruitment attempt, per unit of its aggressiveness.
-    recruit_attempt: 0.01, [0.0, 1.0];
+    recruit_attempt: 0.003, [0.0, 1.0];
     /// Probability that an uncaught recruitment attempt turns the officer, times (1 - fear).
     recruit_success: 0.3, [0.0, 1.0];
     /// Per-step probability that routine counterintelligence exposes a mole, per unit of vigilance.
     mole_detection: 0.01, [0.0, 1.0];
     /// Share of institutional trust the catching service loses in a public spy scandal.
-    scandal_trust_cut: 0.5, [0.0, 1.0];
+    scandal_trust_cut: 0.7, [0.0, 1.0];
     /// Share of institutional trust the accused service loses in a public spy scandal (expulsions, retaliation).
     scandal_backlash_cut: 0.2, [0.0, 1.0];
     /// Share of personal trust the catching service's officers on the channel lose in a public scandal.
-    scandal_officer_cut: 0.4, [0.0, 1.0];
+    scandal_officer_cut: 0.25, [0.0, 1.0];
     /// Fear added (times 1 - fear) to the catching service's officers on the channel in a public scandal.
-    scandal_fear: 0.5, [0.0, 1.0];
+    scandal_fear: 0.35, [0.0, 1.0];
     /// Share of a scandal's fear spike felt by the service's officers on its other channels.
     fear_spread: 0.3, [0.0, 1.0];
     /// Permission the catching service's government withdraws after a public scandal.
@@ -108,9 +108,9 @@ params! {
     /// Weight of a quiet (unpublicised) scandal relative to a public one.
     quiet_weight: 0.3, [0.0, 1.0];
     /// Per-step share of an officer's fear that fades.
-    fear_decay: 0.02, [0.0, 1.0];
+    fear_decay: 0.013, [0.0, 1.0];
     /// Per-step pull of a service's permission back toward its baseline.
-    permission_recovery: 0.01, [0.0, 1.0];
+    permission_recovery: 0.015, [0.0, 1.0];
     /// Per-step pull of a channel's threat level back toward its baseline.
     threat_decay: 0.05, [0.0, 1.0];
     /// Per-step share of a service's engagement on a channel that fades.
@@ -120,15 +120,15 @@ params! {
     /// Probability, per unit of magnitude, that a mole hunt finds each mole on the hunted channels.
     hunt_detection: 0.8, [0.0, 1.0];
     /// Share of a desk's officers, per unit of magnitude, that a mole hunt sweeps up (most exposed first).
-    hunt_sweep: 0.2, [0.0, 1.0];
+    hunt_sweep: 0.45, [0.0, 1.0];
     /// Fear added (times 1 - fear) to every officer of the hunting service, per unit of magnitude.
     hunt_fear: 0.6, [0.0, 1.0];
     /// Share of institutional trust in the counterpart the hunting service loses, per unit of magnitude.
-    hunt_trust_cut: 0.3, [0.0, 1.0];
+    hunt_trust_cut: 0.45, [0.0, 1.0];
     /// Exposure an expert accrues per contact relative to an officer (experts consult for many partners).
     expert_exposure: 2.0, [0.0, 100.0];
     /// Personal trust of a newcomer who replaces a removed officer.
-    newcomer_trust: 0.05, [0.0, 1.0];
+    newcomer_trust: 0.02, [0.0, 1.0];
     /// Fear of a newcomer who replaces a removed officer.
     newcomer_fear: 0.5, [0.0, 1.0];
     /// Permission a service's government grants per unit of outreach magnitude.
@@ -136,9 +136,9 @@ params! {
     /// Engagement added on the outreach channels per unit of magnitude.
     outreach_engagement: 1.0, [0.0, 10.0];
     /// Permission a political shock withdraws per unit of magnitude.
-    shock_permission: 0.3, [0.0, 1.0];
+    shock_permission: 0.6, [0.0, 1.0];
     /// Fear added (times 1 - fear) to officers on the shocked channels per unit of magnitude.
-    shock_fear: 0.3, [0.0, 1.0];
+    shock_fear: 0.6, [0.0, 1.0];
     /// Share of the remaining distance to full trust officers gain from a dated joint-success event, per unit of magnitude.
     event_success_gain: 0.2, [0.0, 1.0];
     /// Counterintelligence suspicion a leak adds per unit of magnitude.

@@ -23,8 +23,9 @@ impl Schedule {
         let timeline = &scenario.timeline;
         let mut per_step = vec![Vec::new(); timeline.steps()];
         for (index, event) in scenario.events.iter().enumerate() {
-            for step in timeline.step_of(event.date)..=timeline.step_of(event.until) {
-                per_step[step].push(index);
+            let steps = timeline.step_of(event.date)..=timeline.step_of(event.until);
+            for events in &mut per_step[steps] {
+                events.push(index);
             }
         }
         Schedule { per_step }

@@ -39,7 +39,7 @@ fn walk(text: &str, path: &str, complete: &mut bool) -> Option<usize> {
                     return found;
                 };
                 let element = match selector.strip_prefix('#') {
-                    Some(n) => n.parse::<usize>().ok().and_then(|n| array.iter().nth(n)),
+                    Some(n) => n.parse::<usize>().ok().and_then(|n| array.get(n)),
                     None => array.iter().find(|e| {
                         e.get_ref()
                             .as_table()
