@@ -30,17 +30,20 @@ impl Model<'_> {
             }
             EventKind::JointSuccess => {
                 for &c in &event.channels {
-                    self.successes[c] += 1;
+                    let mut involved_any = false;
                     for (spec, desk) in scenario.desks.iter().zip(&mut self.desks) {
                         let involved = event.services.contains(&spec.service)
                             && event.services.contains(&spec.counterpart);
                         if spec.channel == c && involved {
+                            involved_any = true;
                             for officer in &mut desk.officers {
                                 officer.trust =
                                     rules::gain(officer.trust, p.event_success_gain * m);
                             }
                         }
                     }
+                    // Counted only where two listed services actually cooperate on the channel.
+                    self.successes[c] += u32::from(involved_any);
                 }
             }
             EventKind::SpyScandal => {

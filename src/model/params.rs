@@ -91,25 +91,25 @@ params! {
     recruit_attempt: 0.003, [0.0, 1.0];
     /// Probability that an uncaught recruitment attempt turns the officer, times (1 - fear).
     recruit_success: 0.3, [0.0, 1.0];
-    /// Per-step probability that routine counterintelligence exposes a mole, per unit of vigilance.
+    /// Per-step probability that routine counterintelligence exposes a mole, per unit of vigilance plus suspicion.
     mole_detection: 0.01, [0.0, 1.0];
-    /// Share of institutional trust the catching service loses in a public spy scandal.
+    /// Share of institutional trust the catching service loses in a scandal (times its weight: 1 if public, `quiet_weight` if quiet).
     scandal_trust_cut: 0.7, [0.0, 1.0];
-    /// Share of institutional trust the accused service loses in a public spy scandal (expulsions, retaliation).
+    /// Share of institutional trust the accused service loses in a scandal, times its weight (expulsions, retaliation).
     scandal_backlash_cut: 0.2, [0.0, 1.0];
-    /// Share of personal trust the catching service's officers on the channel lose in a public scandal.
+    /// Share of personal trust the catching service's officers on the channel lose in a scandal, times its weight.
     scandal_officer_cut: 0.25, [0.0, 1.0];
-    /// Fear added (times 1 - fear) to the catching service's officers on the channel in a public scandal.
+    /// Fear added (times 1 - fear) to the catching service's officers on the channel in a scandal, times its weight.
     scandal_fear: 0.35, [0.0, 1.0];
     /// Share of a scandal's fear spike felt by the service's officers on its other channels.
     fear_spread: 0.3, [0.0, 1.0];
-    /// Permission the catching service's government withdraws after a public scandal.
+    /// Permission the catching service's government withdraws on the channel after a scandal, times its weight.
     scandal_permission_drop: 0.1, [0.0, 1.0];
     /// Weight of a quiet (unpublicised) scandal relative to a public one.
     quiet_weight: 0.3, [0.0, 1.0];
     /// Per-step share of an officer's fear that fades.
     fear_decay: 0.013, [0.0, 1.0];
-    /// Per-step pull of a service's permission back toward its baseline.
+    /// Per-step pull of a service's permission on each channel back toward its baseline.
     permission_recovery: 0.015, [0.0, 1.0];
     /// Per-step pull of a channel's threat level back toward its baseline.
     threat_decay: 0.05, [0.0, 1.0];
@@ -117,7 +117,7 @@ params! {
     engagement_decay: 0.1, [0.0, 1.0];
     /// Per-step share of a service's counterintelligence suspicion that fades.
     suspicion_decay: 0.05, [0.0, 1.0];
-    /// Probability, per unit of magnitude, that a mole hunt finds each mole on the hunted channels.
+    /// Probability, per unit of magnitude, that a mole hunt finds each mole among the hunting service's officers on the hunted channels.
     hunt_detection: 0.8, [0.0, 1.0];
     /// Share of a desk's officers, per unit of magnitude, that a mole hunt sweeps up (most exposed first).
     hunt_sweep: 0.45, [0.0, 1.0];
@@ -131,11 +131,11 @@ params! {
     newcomer_trust: 0.02, [0.0, 1.0];
     /// Fear of a newcomer who replaces a removed officer.
     newcomer_fear: 0.5, [0.0, 1.0];
-    /// Permission a service's government grants per unit of outreach magnitude.
+    /// Permission a service's government grants on the outreach channels per unit of magnitude.
     outreach_permission: 0.2, [0.0, 1.0];
     /// Engagement added on the outreach channels per unit of magnitude.
     outreach_engagement: 1.0, [0.0, 10.0];
-    /// Permission a political shock withdraws per unit of magnitude.
+    /// Permission a political shock withdraws on the shocked channels per unit of magnitude.
     shock_permission: 0.6, [0.0, 1.0];
     /// Fear added (times 1 - fear) to officers on the shocked channels per unit of magnitude.
     shock_fear: 0.6, [0.0, 1.0];

@@ -127,27 +127,6 @@ mod tests {
     }
 
     #[test]
-    fn one_public_scandal_undoes_many_successes() {
-        // The asymmetry of trust: count the default successes a default scandal erases.
-        let p = Params::default();
-        let mut trust = 0.2;
-        let mut successes = 0;
-        let after_scandal = cut(0.6, p.scandal_officer_cut * scandal_weight(&p, 1.0, true));
-        while trust < 0.6 {
-            trust = gain(trust, p.success_gain);
-            successes += 1;
-        }
-        let mut rebuilt = after_scandal;
-        let mut needed = 0;
-        while rebuilt < 0.6 {
-            rebuilt = gain(rebuilt, p.success_gain);
-            needed += 1;
-        }
-        assert!(needed >= 2, "a scandal took {needed} successes to repair");
-        assert!(successes >= 3);
-    }
-
-    #[test]
     fn sharing_rises_with_trust_and_threat_and_falls_with_fear_and_secrecy() {
         let p = Params::default();
         let base = share_probability(&p, &inputs());

@@ -23,8 +23,6 @@ pub enum Purpose {
     Newcomer = 4,
     /// The draws of one event at one step.
     Event = 5,
-    /// Draws of endogenous scandals (public or quiet) at one step.
-    Scandal = 6,
 }
 
 /// The stream for (`seed`, `run`, `purpose`, `names`, `numbers`). Allocation-free.

@@ -23,11 +23,20 @@ fn walk(text: &str, path: &str, complete: &mut bool) -> Option<usize> {
     let mut table: &DeTable = root.get_ref();
     let mut index = 0;
     while index < segments.len() {
-        let segment = segments[index];
-        let Some((key, value)) = table.iter().find(|(k, _)| k.get_ref().as_ref() == segment) else {
+        // A key may itself contain dots when quoted (`"services.ru.publicity" = 0.1` in `[set]`):
+        // try the longest run of segments first.
+        let Some((width, key, value)) = (1..=segments.len() - index).rev().find_map(|width| {
+            let candidate = segments[index..index + width].join(".");
+            table
+                .iter()
+                .find(|(k, _)| k.get_ref().as_ref() == candidate)
+                .map(|(k, v)| (width, k, v))
+        }) else {
             return found;
         };
+        let segment_end = index + width - 1;
         found = Some(key.span().start);
+        index = segment_end;
         match value.get_ref() {
             DeValue::Table(inner) => {
                 table = inner;
@@ -78,6 +87,15 @@ mod tests {
 
     fn at(path: &str) -> Option<(usize, usize)> {
         locate(TEXT, path).map(|o| line_column(TEXT, o))
+    }
+
+    #[test]
+    fn finds_quoted_dotted_keys() {
+        let text = "[set]\n\"a.b\" = 1\n\"services.ru.publicity\" = 2\n";
+        assert_eq!(
+            locate(text, "set.services.ru.publicity").map(|o| line_column(text, o)),
+            Some((3, 1 + 26))
+        );
     }
 
     #[test]

@@ -151,16 +151,27 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// A TOML error with its position in `file`.
+/// A TOML error with its position in `file` and, when toml knows it, the key.
 fn toml_error(file: &SourceFile, error: &toml::de::Error) -> ScenarioError {
     ScenarioError {
         origin: Origin::File {
             path: file.path.clone(),
             position: error.span().map(|s| line_column(&file.text, s.start)),
         },
-        key: None,
+        key: error_key(error),
         message: clean_message(error.message()),
     }
+}
+
+/// The dotted key toml attaches to a deserialization error. toml keeps it private and only
+/// prints it when the error carries no input, so print it that way and read it back.
+fn error_key(error: &toml::de::Error) -> Option<String> {
+    let mut bare = error.clone();
+    bare.set_input(None);
+    let text = bare.to_string();
+    let line = text.lines().last()?;
+    let key = line.strip_prefix("in `")?.strip_suffix('`')?;
+    (!key.is_empty()).then(|| key.to_string())
 }
 
 /// serde's messages are good; make them one line.
@@ -177,8 +188,13 @@ fn load_table(
     let file = read(path, None)?;
     let table: toml::Table = file.text.parse().map_err(|e| toml_error(&file, &e))?;
     if !table.contains_key("extends") {
-        // Deserialize from the text, not the table, so type errors keep their positions.
-        toml::from_str::<RawScenario>(&file.text).map_err(|e| toml_error(&file, &e))?;
+        // Deserialize from the text, not the table, so type errors keep their positions; then
+        // validate the file on its own, so its errors are located in it even when it is reached
+        // through `extends`.
+        let raw = toml::from_str::<RawScenario>(&file.text).map_err(|e| toml_error(&file, &e))?;
+        let single = [file];
+        validate(raw).map_err(|e| locate_error(e, &single, &[]))?;
+        let [file] = single;
         sources.push(file);
         return Ok(table);
     }
@@ -259,6 +275,7 @@ fn load_table(
         }
     }
     for (array, added) in [("event", &what_if.events), ("target", &what_if.targets)] {
+        check_added_ids(file, &base, array, added)?;
         if let Some(list) = base
             .entry(array)
             .or_insert_with(|| toml::Value::Array(Vec::new()))
@@ -276,7 +293,8 @@ fn load_table(
             toml::Value::String(description.clone()),
         );
     }
-    for (key, value) in &what_if.set {
+    for (key, value) in flatten_set(&what_if.set) {
+        let key = &key;
         let position = locate(&file.text, &format!("set.{key}"))
             .or_else(|| locate(&file.text, "set"))
             .map(|o| line_column(&file.text, o));
@@ -284,13 +302,70 @@ fn load_table(
             path: file.path.clone(),
             position,
         };
-        apply_override(&mut base, key, value.clone(), origin.clone())?;
+        apply_override(&mut base, key, value, origin.clone())?;
         overridden.push(OverrideOrigin {
             path: key.clone(),
             origin,
         });
     }
     Ok(base)
+}
+
+/// `[set]` entries as dotted paths: `"services.ru.publicity" = 0.1` and the unquoted
+/// `services.ru.publicity = 0.1` (which TOML reads as nested tables) mean the same override,
+/// and neither replaces a whole base table.
+fn flatten_set(set: &toml::Table) -> Vec<(String, toml::Value)> {
+    let mut entries = Vec::new();
+    for (key, value) in set {
+        match value {
+            toml::Value::Table(inner) => {
+                for (sub, v) in flatten_set(inner) {
+                    entries.push((format!("{key}.{sub}"), v));
+                }
+            }
+            _ => entries.push((key.clone(), value.clone())),
+        }
+    }
+    entries
+}
+
+/// Ids that a what-if adds which already exist (after removals) or repeat among themselves.
+fn check_added_ids(
+    file: &SourceFile,
+    base: &toml::Table,
+    array: &str,
+    added: &[toml::Table],
+) -> Result<(), ScenarioError> {
+    let mut ids: Vec<String> = base
+        .get(array)
+        .and_then(toml::Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|e| e.get("id").and_then(toml::Value::as_str).map(String::from))
+                .collect()
+        })
+        .unwrap_or_default();
+    for (index, table) in added.iter().enumerate() {
+        let Some(id) = table.get("id").and_then(toml::Value::as_str) else {
+            continue;
+        };
+        if ids.iter().any(|known| known == id) {
+            let key = format!("{array}.#{index}.id");
+            let position = locate(&file.text, &key).map(|o| line_column(&file.text, o));
+            return Err(ScenarioError {
+                origin: Origin::File {
+                    path: file.path.clone(),
+                    position,
+                },
+                key: Some(key),
+                message: format!(
+                    "duplicate {array} id `{id}`: the base (or this file) already has one; remove it with `remove_{array}s` first, or choose another id"
+                ),
+            });
+        }
+        ids.push(id.to_string());
+    }
+    Ok(())
 }
 
 /// Checks added `[[event]]`/`[[target]]` tables of a what-if file against their schema,
