@@ -31,6 +31,8 @@ enum Command {
     Check(CheckArgs),
     /// Compare scenarios and variants side by side, with paired run-by-run differences.
     Compare(CompareArgs),
+    /// Search parameter values that make a scenario's targets hold (stochastic hill climbing).
+    Calibrate(CalibrateArgs),
 }
 
 /// Options shared by commands that run ensembles.
@@ -108,6 +110,41 @@ pub struct CompareArgs {
     pub no_plot: bool,
 }
 
+/// `liaison calibrate`.
+#[derive(Debug, Args, Clone)]
+pub struct CalibrateArgs {
+    /// Scenario file with `[[target]]` entries.
+    #[arg(value_name = "SCENARIO")]
+    pub scenario: PathBuf,
+    /// A parameter to search and its range, e.g. params.trust_drift=0.01..0.1 (repeat).
+    #[arg(long = "param", value_name = "KEY=LOW..HIGH", required = true)]
+    pub params: Vec<String>,
+    /// Fixed overrides applied before the search.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// Proposals to evaluate.
+    #[arg(long, default_value_t = 200)]
+    pub iterations: u32,
+    /// Runs per ensemble.
+    #[arg(long, default_value_t = 100)]
+    pub runs: u32,
+    /// Seeds each proposal is evaluated with; the score is the worst (default: the scenario's seed and 2).
+    #[arg(long = "seed", value_name = "S")]
+    pub seeds: Vec<u64>,
+    /// Seed of the search's own proposals.
+    #[arg(long, default_value_t = 1)]
+    pub search_seed: u64,
+    /// Output root folder.
+    #[arg(long, value_name = "DIR", default_value = "output")]
+    pub out: PathBuf,
+    /// Worker threads (0: one per core).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub threads: usize,
+    /// Print only the result.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
 /// Entry point of the binary.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -115,6 +152,7 @@ pub fn main() -> ExitCode {
         Some(Command::Run(args)) => commands::run::run(&args),
         Some(Command::Check(args)) => commands::check::check(&args),
         Some(Command::Compare(args)) => commands::compare::compare(&args),
+        Some(Command::Calibrate(args)) => commands::calibrate::calibrate(&args),
         None => commands::run::run(&cli.run),
     };
     match result {

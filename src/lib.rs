@@ -22,6 +22,7 @@ pub mod aggregate;
 pub mod cli;
 pub mod commands;
 pub mod compare;
+pub mod explore;
 pub mod model;
 pub mod output;
 pub mod runner;

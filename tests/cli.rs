@@ -404,3 +404,71 @@ fn folder_names_stay_inside_out() {
     assert_eq!(entries, vec!["escape".to_string()]);
     assert!(!dir.path().join("escape").exists());
 }
+
+#[test]
+fn calibrate_finds_values_that_make_a_failing_target_hold_reproducibly() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = [
+        "calibrate",
+        SMALL,
+        "--param",
+        "params.scandal_trust_cut=0..0.9",
+        "--set",
+        "params.scandal_trust_cut=0",
+        "--set",
+        "params.scandal_officer_cut=0",
+        "--set",
+        "target.dent.at_least=0.05",
+        "--iterations",
+        "15",
+        "--runs",
+        "20",
+        "-q",
+    ];
+    // Without calibration the target fails.
+    liaison()
+        .args([
+            "run",
+            SMALL,
+            "--runs",
+            "20",
+            "--no-plot",
+            "--strict",
+            "--set",
+            "params.scandal_trust_cut=0",
+        ])
+        .args([
+            "--set",
+            "params.scandal_officer_cut=0",
+            "--set",
+            "target.dent.at_least=0.05",
+            "--out",
+        ])
+        .arg(dir.path().join("before"))
+        .assert()
+        .code(1);
+    for out in ["a", "b"] {
+        liaison()
+            .args(args)
+            .arg("--out")
+            .arg(dir.path().join(out))
+            .assert()
+            .success()
+            .stdout(predicates::str::contains("1/1 targets hold"));
+    }
+    let history = |out: &str| read(&dir.path().join(out).join("calibrate-small/history.csv"));
+    assert_eq!(
+        history("a"),
+        history("b"),
+        "the same search seed gives the same search"
+    );
+    // The written what-if applies the best values, and its target holds.
+    let calibrated = dir.path().join("a/calibrate-small/calibrated.toml");
+    liaison()
+        .args(["run"])
+        .arg(&calibrated)
+        .args(["--runs", "20", "--no-plot", "--strict", "--out"])
+        .arg(dir.path().join("after"))
+        .assert()
+        .success();
+}

@@ -1,6 +1,7 @@
 //! The commands behind the command line: each composes scenario loading, the runner and the
 //! outputs, and prints a short report.
 
+pub mod calibrate;
 pub mod check;
 pub mod compare;
 pub mod progress;

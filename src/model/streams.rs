@@ -23,6 +23,8 @@ pub enum Purpose {
     Newcomer = 4,
     /// The draws of one event at one step.
     Event = 5,
+    /// The proposals of a calibration search (not used by the model itself).
+    Calibration = 6,
 }
 
 /// The stream for (`seed`, `run`, `purpose`, `names`, `numbers`). Allocation-free.

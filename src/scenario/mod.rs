@@ -13,7 +13,7 @@ mod validate;
 
 pub use date::Date;
 pub use error::{Origin, ScenarioError, line_column};
-pub use overrides::{parse_value, split_assignment};
+pub use overrides::{get as get_value, parse_value, split_assignment};
 pub use raw::{
     ChannelSpec, Dist, EventKind, EventSpec, Horizon, PopulationSpec, RawScenario, RunSettings,
     ServiceSpec,

@@ -93,6 +93,35 @@ pub fn apply(root: &mut toml::Table, path: &str, value: toml::Value) -> Result<(
     Ok(())
 }
 
+/// The value at a dotted `path` (same addressing as [`apply`]), if it is written.
+pub fn get<'a>(root: &'a toml::Table, path: &str) -> Option<&'a toml::Value> {
+    let segments: Vec<&str> = path.split('.').collect();
+    let mut table = root;
+    let mut index = 0;
+    loop {
+        let segment = segments[index];
+        let value = table.get(segment)?;
+        if index + 1 == segments.len() {
+            return Some(value);
+        }
+        let next = match value {
+            toml::Value::Array(array) if ID_ARRAYS.contains(&segment) => {
+                let id = segments[index + 1];
+                index += 1;
+                if index + 1 == segments.len() {
+                    return None;
+                }
+                array
+                    .iter()
+                    .find(|e| e.get("id").and_then(toml::Value::as_str) == Some(id))?
+            }
+            other => other,
+        };
+        table = next.as_table()?;
+        index += 1;
+    }
+}
+
 fn known_keys(table: &toml::Table) -> String {
     let keys: Vec<&str> = table.keys().map(String::as_str).collect();
     if keys.is_empty() {
@@ -172,6 +201,26 @@ mod tests {
         );
         assert!(apply(&mut table, "services..x", parse_value("1")).is_err());
         assert!(apply(&mut table, "event.fogle", parse_value("1")).is_err());
+    }
+
+    #[test]
+    fn get_reads_what_apply_writes() {
+        let mut table = doc();
+        assert_eq!(
+            get(&table, "services.ru.publicity").and_then(toml::Value::as_float),
+            Some(0.5)
+        );
+        assert_eq!(
+            get(&table, "event.fogle.magnitude").and_then(toml::Value::as_float),
+            Some(1.0)
+        );
+        assert!(get(&table, "event.nope.magnitude").is_none());
+        assert!(get(&table, "services.xx").is_none());
+        apply(&mut table, "event.fogle.magnitude", parse_value("0.5")).unwrap();
+        assert_eq!(
+            get(&table, "event.fogle.magnitude").and_then(toml::Value::as_float),
+            Some(0.5)
+        );
     }
 
     #[test]

@@ -84,6 +84,9 @@ pub struct Outcome {
     pub bound: String,
     /// Whether the condition holds.
     pub pass: bool,
+    /// Signed distance to the condition's boundary, positive when it holds (in the tested
+    /// value's units; in years for the date of an extreme). Calibration climbs it.
+    pub margin: f64,
     /// The window the target looks at, for plots.
     pub window: (Date, Date),
     /// Names of the series it reads.
@@ -176,10 +179,26 @@ fn format_bound(spec: &TargetSpec) -> String {
     }
 }
 
-fn within_bounds(spec: &TargetSpec, value: f64) -> bool {
-    value.is_finite()
-        && spec.at_least.is_none_or(|lo| value >= lo - 1e-12)
-        && spec.at_most.is_none_or(|hi| value <= hi + 1e-12)
+/// Signed distance of `value` to the bounds: positive inside, negative outside, `-inf` for
+/// a value that is not a number.
+fn bound_margin(spec: &TargetSpec, value: f64) -> f64 {
+    if !value.is_finite() {
+        return f64::NEG_INFINITY;
+    }
+    let low = spec.at_least.map_or(f64::INFINITY, |lo| value - lo);
+    let high = spec.at_most.map_or(f64::INFINITY, |hi| hi - value);
+    low.min(high)
+}
+
+/// Whether a margin means the condition holds (with a tolerance for rounding).
+fn holds(margin: f64) -> bool {
+    margin >= -1e-12
+}
+
+/// Signed distance in years of `date` to the window `[a, b]`: positive inside.
+fn date_margin(date: Date, a: Date, b: Date) -> f64 {
+    let years = |from: Date, to: Date| from.days_until(to) as f64 / 365.25;
+    years(a, date).min(years(date, b))
 }
 
 /// Evaluates `target` on `ensemble`.
@@ -203,10 +222,10 @@ pub fn evaluate(target: &Target, ensemble: &Ensemble) -> Outcome {
         None => v,
     };
     let mut bound = format_bound(spec);
-    let (observed, pass) = match spec.test {
+    let (observed, margin) = match spec.test {
         Test::Level => {
             let v = scaled(read.level(spec.at, spec.from, spec.to, spec.reduce));
-            (format!("{v:.3}"), within_bounds(spec, v))
+            (format!("{v:.3}"), bound_margin(spec, v))
         }
         Test::Change | Test::Rise | Test::Drop => {
             let before = read.at(from);
@@ -215,7 +234,7 @@ pub fn evaluate(target: &Target, ensemble: &Ensemble) -> Outcome {
                 Test::Rise => read.reduce(from, to, Reduce::Max) - before,
                 _ => before - read.reduce(from, to, Reduce::Min),
             });
-            (format!("{v:.3}"), within_bounds(spec, v))
+            (format!("{v:.3}"), bound_margin(spec, v))
         }
         Test::Compare => {
             let left = read.level(spec.at, spec.from, spec.to, spec.reduce);
@@ -227,7 +246,7 @@ pub fn evaluate(target: &Target, ensemble: &Ensemble) -> Outcome {
             if let Some(d) = o.at.or(o.from) {
                 window = (window.0.min(d), window.1.max(o.to.unwrap_or(d)));
             }
-            (format!("{v:.3}"), within_bounds(spec, v))
+            (format!("{v:.3}"), bound_margin(spec, v))
         }
         Test::Argmax | Test::Argmin => {
             let [a, b] = spec.within.expect("validated: argmax has within");
@@ -235,8 +254,7 @@ pub fn evaluate(target: &Target, ensemble: &Ensemble) -> Outcome {
             match read.extreme(from, to, spec.test == Test::Argmax) {
                 Some((index, value)) => {
                     let date = dates[index];
-                    let value_ok = (spec.at_least.is_none() && spec.at_most.is_none())
-                        || within_bounds(spec, value);
+                    let value_margin = bound_margin(spec, value);
                     let extra = format_bound(spec);
                     bound = if extra.is_empty() {
                         format!("in {a} … {b}")
@@ -245,10 +263,10 @@ pub fn evaluate(target: &Target, ensemble: &Ensemble) -> Outcome {
                     };
                     (
                         format!("{date} ({value:.3})"),
-                        (a..=b).contains(&date) && value_ok,
+                        date_margin(date, a, b).min(value_margin),
                     )
                 }
-                None => ("none".into(), false),
+                None => ("none".into(), f64::NEG_INFINITY),
             }
         }
     };
@@ -257,7 +275,8 @@ pub fn evaluate(target: &Target, ensemble: &Ensemble) -> Outcome {
         description: spec.description.clone(),
         observed,
         bound,
-        pass,
+        pass: holds(margin),
+        margin,
         window,
         series: target
             .series

@@ -135,7 +135,40 @@ pub fn render_svg(figure: &Figure, path: &Path) -> anyhow::Result<()> {
             .and_then(|()| root.present().map_err(plot_error))
             .with_context(|| format!("cannot render the plot {}", path.display()))?;
     }
+    let svg = embed_fonts(&svg);
     std::fs::write(path, svg).with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// Font family name of the fonts embedded in SVG files.
+const EMBEDDED_FAMILY: &str = "LiaisonDejaVuSans";
+
+/// Embeds the DejaVu Sans faces the PNG uses into the SVG as `@font-face` data, so the text
+/// renders with the same font in every viewer instead of whatever "sans-serif" is there.
+fn embed_fonts(svg: &str) -> String {
+    use base64::Engine as _;
+    let face = |bytes: &[u8], weight: &str| {
+        format!(
+            "@font-face{{font-family:\"{EMBEDDED_FAMILY}\";font-weight:{weight};src:url(data:font/ttf;base64,{}) format(\"truetype\");}}",
+            base64::engine::general_purpose::STANDARD.encode(bytes)
+        )
+    };
+    let style = format!(
+        "<defs><style>{}{}</style></defs>",
+        face(dejavu::sans::regular(), "normal"),
+        face(dejavu::sans::bold(), "bold")
+    );
+    let svg = svg.replace(
+        "font-family=\"sans-serif\"",
+        &format!("font-family=\"{EMBEDDED_FAMILY}, DejaVu Sans, sans-serif\""),
+    );
+    // The style goes right after the opening <svg ...> tag.
+    match svg
+        .find("<svg")
+        .and_then(|start| svg[start..].find('>').map(|end| start + end + 1))
+    {
+        Some(at) => format!("{}\n{style}{}", &svg[..at], &svg[at..]),
+        None => svg,
+    }
 }
 
 fn ensure_fonts() -> anyhow::Result<()> {
