@@ -242,7 +242,7 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
                         .enumerate()
                         .map(|(k, (e, s))| figures::band(s, j, e.name.clone(), k))
                         .collect();
-                    panel(n, "value", bands, false)
+                    panel(n, figures::series_axis_title(n), bands, false)
                 })
                 .collect(),
             markers: markers.clone(),
@@ -275,7 +275,7 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
                             figures::band(s, j, format!("{} − {}", e.name, entries[0].name), k + 1)
                         })
                         .collect();
-                    panel(n, "difference", bands, true)
+                    panel(n, &format!("difference in {}", figures::series_axis_title(n)), bands, true)
                 })
                 .collect(),
             markers,

@@ -14,6 +14,21 @@ pub fn series_channel(name: &str) -> Option<&str> {
     }
 }
 
+/// A y-axis title for a series, from its kind.
+pub fn series_axis_title(name: &str) -> &'static str {
+    match name.split('.').next() {
+        Some("trust") => "trust (0–1)",
+        Some("sharing") => "exchanges per step",
+        Some("successes") => "successes per step",
+        Some("scandals") => "scandals per step",
+        Some("fear") => "mean fear (0–1)",
+        Some("permission") => "permission (0–1)",
+        Some("officers") => "active officers",
+        Some("moles") => "hidden moles",
+        _ => "value",
+    }
+}
+
 /// The panel title of a trust series's direction: `ru → us`.
 fn direction(name: &str) -> String {
     let parts: Vec<&str> = name.split('.').collect();
