@@ -472,3 +472,28 @@ fn calibrate_finds_values_that_make_a_failing_target_hold_reproducibly() {
         .assert()
         .success();
 }
+
+/// Ctrl-C during an ensemble exits with 130 and leaves no output folder, partial or not.
+#[cfg(unix)]
+#[test]
+fn interrupting_leaves_no_output_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("liaison"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["run", "--runs", "2000000", "--quiet", "--out"])
+        .arg(dir.path())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let code = child.wait().unwrap().code();
+    assert_eq!(code, Some(130));
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .map(|d| d.filter_map(Result::ok).map(|e| e.file_name()).collect())
+        .unwrap_or_default();
+    assert!(left.is_empty(), "left behind: {left:?}");
+}

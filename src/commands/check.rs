@@ -91,6 +91,7 @@ pub fn describe(s: &Scenario) -> String {
         );
     }
     let _ = writeln!(text, "events:      {}", s.events.len());
+    let id_width = s.events.iter().map(|e| e.id.len()).max().unwrap_or(0);
     for e in &s.events {
         let names = |ids: &[usize], f: &dyn Fn(usize) -> String| {
             ids.iter().map(|&i| f(i)).collect::<Vec<_>>().join(",")
@@ -102,7 +103,7 @@ pub fn describe(s: &Scenario) -> String {
         };
         let _ = writeln!(
             text,
-            "  {}{until:<11} {:<16} {:<15} [{}] [{}] {:.2}  {}",
+            "  {}{until:<11} {:<id_width$} {:<15} [{}] [{}] {:.2}  {}",
             e.date,
             e.id,
             e.kind.name(),

@@ -275,7 +275,12 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
                             figures::band(s, j, format!("{} − {}", e.name, entries[0].name), k + 1)
                         })
                         .collect();
-                    panel(n, &format!("difference in {}", figures::series_axis_title(n)), bands, true)
+                    panel(
+                        n,
+                        &format!("difference in {}", figures::series_axis_title(n)),
+                        bands,
+                        true,
+                    )
                 })
                 .collect(),
             markers,
