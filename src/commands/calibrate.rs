@@ -132,10 +132,11 @@ pub fn calibrate(args: &CalibrateArgs) -> anyhow::Result<ExitCode> {
             &super::stem(&args.scenario),
             &loaded,
         )?],
-        files: manifest::digest_folder(&folder.file(""))?,
+        files: Vec::new(),
     };
-    manifest::write(&folder.file("manifest.json"), &record)?;
-    let destination = folder.commit()?;
+    let Some(destination) = super::finish(folder, record)? else {
+        return Ok(ExitCode::from(super::run::INTERRUPTED_EXIT));
+    };
     println!(
         "best after {} proposals: score {:.3}, {}/{} targets hold (worst of seeds {:?})",
         args.iterations, best.score, best.passed, best.targets, options.seeds

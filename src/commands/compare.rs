@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use anyhow::{Context, bail, ensure};
 
-use super::progress::{Progress, interrupt_flag, interrupted};
+use super::progress::{Progress, interrupt_flag};
 use super::run::{INTERRUPTED_EXIT, thread_count};
 use crate::aggregate::Summary;
 use crate::cli::CompareArgs;
@@ -249,10 +249,7 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
             width: DEFAULT_SIZE.0,
             height: DEFAULT_SIZE.1,
         };
-        plot::render_png(&compare_figure, &folder.file("compare.png"))
-            .context("cannot draw compare.png")?;
-        plot::render_svg(&compare_figure, &folder.file("compare.svg"))
-            .context("cannot draw compare.svg")?;
+        plot::render_png_and_svg(&compare_figure, &folder.file(""), "compare")?;
         let difference_figure = Figure {
             title: format!("Paired differences to {}", entries[0].name),
             subtitle: format!(
@@ -287,10 +284,7 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
             width: DEFAULT_SIZE.0,
             height: DEFAULT_SIZE.1,
         };
-        plot::render_png(&difference_figure, &folder.file("difference.png"))
-            .context("cannot draw difference.png")?;
-        plot::render_svg(&difference_figure, &folder.file("difference.svg"))
-            .context("cannot draw difference.svg")?;
+        plot::render_png_and_svg(&difference_figure, &folder.file(""), "difference")?;
     }
 
     let mut reproduce = String::from("liaison compare");
@@ -317,14 +311,11 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
             .zip(&loaded)
             .map(|(e, l)| manifest::ScenarioRecord::new(&e.name, l))
             .collect::<anyhow::Result<_>>()?,
-        files: manifest::digest_folder(&folder.file(""))?,
+        files: Vec::new(),
     };
-    manifest::write(&folder.file("manifest.json"), &record)?;
-    if interrupted() {
-        eprintln!("interrupted: no output written");
+    let Some(destination) = super::finish(folder, record)? else {
         return Ok(ExitCode::from(INTERRUPTED_EXIT));
-    }
-    let destination = folder.commit()?;
+    };
     println!(
         "compared {} scenarios × {runs} runs, seed {seed}, {:.2} s → {}/",
         entries.len(),

@@ -7,7 +7,9 @@ pub mod compare;
 pub mod progress;
 pub mod run;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+use crate::output::{StagedFolder, manifest};
 
 use crate::scenario::{self, Loaded, ScenarioError};
 use crate::targets::{self, Target};
@@ -27,4 +29,20 @@ pub fn stem(path: &Path) -> String {
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default(),
     )
+}
+
+/// Completes an output folder: writes `manifest.json` with the digests of every file written,
+/// then moves the folder into place — unless Ctrl-C was pressed, in which case nothing is left
+/// and `None` is returned.
+pub fn finish(
+    folder: StagedFolder,
+    mut record: manifest::Manifest,
+) -> anyhow::Result<Option<PathBuf>> {
+    record.files = manifest::digest_folder(&folder.file(""))?;
+    manifest::write(&folder.file("manifest.json"), &record)?;
+    if progress::interrupted() {
+        eprintln!("interrupted: no output written");
+        return Ok(None);
+    }
+    folder.commit().map(Some)
 }

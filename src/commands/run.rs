@@ -3,9 +3,7 @@
 use std::process::ExitCode;
 use std::time::Instant;
 
-use anyhow::Context;
-
-use super::progress::{Progress, interrupt_flag, interrupted};
+use super::progress::{Progress, interrupt_flag};
 use crate::aggregate::Summary;
 use crate::cli::RunArgs;
 use crate::output::{StagedFolder, csv, figures, manifest, plot};
@@ -71,8 +69,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
     manifest::write_effective_scenario(&folder.file("scenario.toml"), &loaded)?;
     if !args.no_plot {
         let figure = figures::trust_figure(scenario, &summary, &outcomes, runs, seed);
-        plot::render_png(&figure, &folder.file("trust.png")).context("cannot draw trust.png")?;
-        plot::render_svg(&figure, &folder.file("trust.svg")).context("cannot draw trust.svg")?;
+        plot::render_png_and_svg(&figure, &folder.file(""), "trust")?;
     }
     let mut reproduce = format!(
         "liaison run {} --seed {seed} --runs {runs}",
@@ -90,14 +87,11 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
         runs,
         threads,
         scenarios: vec![manifest::ScenarioRecord::new(&name, &loaded)?],
-        files: manifest::digest_folder(&folder.file(""))?,
+        files: Vec::new(),
     };
-    manifest::write(&folder.file("manifest.json"), &record)?;
-    if interrupted() {
-        eprintln!("interrupted: no output written");
+    let Some(destination) = super::finish(folder, record)? else {
         return Ok(ExitCode::from(INTERRUPTED_EXIT));
-    }
-    let destination = folder.commit()?;
+    };
 
     println!(
         "{}: {runs} runs, seed {seed}, {} steps, {:.2} s → {}/",

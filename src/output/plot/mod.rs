@@ -11,6 +11,26 @@ mod render;
 
 pub use render::{render_png, render_svg};
 
+/// Renders `figure` as `<stem>.png` and `<stem>.svg` in `folder`.
+pub fn render_png_and_svg(
+    figure: &Figure,
+    folder: &std::path::Path,
+    stem: &str,
+) -> anyhow::Result<()> {
+    use anyhow::Context as _;
+    for (extension, render) in [
+        (
+            "png",
+            render_png as fn(&Figure, &std::path::Path) -> anyhow::Result<()>,
+        ),
+        ("svg", render_svg),
+    ] {
+        let file = format!("{stem}.{extension}");
+        render(figure, &folder.join(&file)).with_context(|| format!("cannot draw {file}"))?;
+    }
+    Ok(())
+}
+
 use crate::scenario::Date;
 
 /// A whole figure: a title, stacked panels sharing a dated x axis, and event markers.
