@@ -64,6 +64,7 @@ pub struct RunArgs {
     /// Override a scenario value by its dotted path, e.g. services.ru.publicity=0.1 or event.fogle.public=false.
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
+    /// Runs, seed, output folder, threads, quiet.
     #[command(flatten)]
     pub ensemble: EnsembleArgs,
     /// Skip trust.png and trust.svg.
@@ -103,6 +104,7 @@ pub struct CompareArgs {
     /// Name of the output folder (default: compare-<names>).
     #[arg(long)]
     pub name: Option<String>,
+    /// Runs, seed, output folder, threads, quiet.
     #[command(flatten)]
     pub ensemble: EnsembleArgs,
     /// Skip the plots.

@@ -18,6 +18,8 @@
 //!
 //! The [`cli`] module is the only place that knows about the command line.
 
+#![warn(missing_docs)]
+
 pub mod aggregate;
 pub mod cli;
 pub mod commands;

@@ -240,7 +240,15 @@ pub fn evaluate(target: &Target, ensemble: &Ensemble) -> Outcome {
             let left = read.level(spec.at, spec.from, spec.to, spec.reduce);
             let other_y = curve(ensemble, &target.other_series, &spec.statistic);
             let other_read = Reader { dates, y: &other_y };
-            let o: &OtherSpec = spec.other.as_ref().expect("validated: compare has other");
+            // Validation guarantees `other`; without it the comparison is undefined (NaN fails).
+            let default = OtherSpec {
+                series: Vec::new(),
+                at: None,
+                from: None,
+                to: None,
+                reduce: None,
+            };
+            let o = spec.other.as_ref().unwrap_or(&default);
             let right = other_read.level(o.at, o.from, o.to, o.reduce);
             let v = scaled(left - right);
             if let Some(d) = o.at.or(o.from) {
@@ -249,7 +257,8 @@ pub fn evaluate(target: &Target, ensemble: &Ensemble) -> Outcome {
             (format!("{v:.3}"), bound_margin(spec, v))
         }
         Test::Argmax | Test::Argmin => {
-            let [a, b] = spec.within.expect("validated: argmax has within");
+            // Validation guarantees `within`; the whole horizon stands in otherwise.
+            let [a, b] = spec.within.unwrap_or([start, end]);
             window = (a, b);
             match read.extreme(from, to, spec.test == Test::Argmax) {
                 Some((index, value)) => {
