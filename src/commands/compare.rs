@@ -82,7 +82,16 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
     for entry in &entries {
         let (scenario, _) =
             super::load(&entry.path, &entry.sets).map_err(|e| match &entry.variant {
-                Some(text) => anyhow::anyhow!("--variant '{text}': {e}"),
+                // An override of the variant is reported against the variant, not as a `--set`.
+                Some(text) => match (&e.origin, &e.key) {
+                    (crate::scenario::Origin::CommandLine(_), Some(key)) => {
+                        anyhow::anyhow!("--variant '{text}': key `{key}`: {}", e.message)
+                    }
+                    (crate::scenario::Origin::CommandLine(_), None) => {
+                        anyhow::anyhow!("--variant '{text}': {}", e.message)
+                    }
+                    _ => anyhow::anyhow!("--variant '{text}': {e}"),
+                },
                 None => anyhow::Error::new(e),
             })?;
         loaded.push(scenario);

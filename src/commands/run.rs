@@ -25,6 +25,12 @@ pub fn thread_count(requested: usize) -> usize {
 /// Runs the command.
 pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
+    if args.scenario.as_os_str() == crate::cli::DEFAULT_SCENARIO && !args.scenario.exists() {
+        anyhow::bail!(
+            "the default scenario `{}` is not here: run from the repository root, or give a scenario file",
+            crate::cli::DEFAULT_SCENARIO
+        );
+    }
     let (loaded, targets) = super::load(&args.scenario, &args.set)?;
     let scenario = &loaded.scenario;
     let seed = args.ensemble.seed.unwrap_or(scenario.seed);

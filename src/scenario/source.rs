@@ -174,9 +174,14 @@ fn error_key(error: &toml::de::Error) -> Option<String> {
     (!key.is_empty()).then(|| key.to_string())
 }
 
-/// serde's messages are good; make them one line.
+/// serde's messages are good; make them one line, without toml's trailing "in `key`" (the
+/// key is reported separately, with event and target ids that toml's path lacks).
 fn clean_message(message: &str) -> String {
-    message.trim().replace('\n', " ")
+    let one_line = message.trim().replace('\n', " ");
+    match one_line.rfind(" in `") {
+        Some(at) if one_line.ends_with('`') => one_line[..at].to_string(),
+        _ => one_line,
+    }
 }
 
 fn load_table(
