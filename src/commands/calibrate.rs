@@ -120,20 +120,17 @@ pub fn calibrate(args: &CalibrateArgs) -> anyhow::Result<ExitCode> {
         " --iterations {} --runs {} --search-seed {}",
         args.iterations, args.runs, args.search_seed
     ));
-    let record = manifest::Manifest {
-        program: "liaison",
-        version: env!("CARGO_PKG_VERSION"),
-        command: "calibrate".into(),
+    let record = manifest::Manifest::new(
+        "calibrate",
         reproduce,
-        seed: options.seeds[0],
-        runs: args.runs,
-        threads: options.threads,
-        scenarios: vec![manifest::ScenarioRecord::new(
+        options.seeds[0],
+        args.runs,
+        options.threads,
+        vec![manifest::ScenarioRecord::new(
             &super::stem(&args.scenario),
             &loaded,
         )?],
-        files: Vec::new(),
-    };
+    );
     let Some(destination) = super::finish(folder, record)? else {
         return Ok(ExitCode::from(super::run::INTERRUPTED_EXIT));
     };

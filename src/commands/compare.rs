@@ -307,21 +307,18 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
         reproduce.push_str(&format!(" --series '{s}'"));
     }
     reproduce.push_str(&format!(" --seed {seed} --runs {runs}"));
-    let record = manifest::Manifest {
-        program: "liaison",
-        version: env!("CARGO_PKG_VERSION"),
-        command: "compare".into(),
+    let record = manifest::Manifest::new(
+        "compare",
         reproduce,
         seed,
         runs,
         threads,
-        scenarios: entries
+        entries
             .iter()
             .zip(&loaded)
             .map(|(e, l)| manifest::ScenarioRecord::new(&e.name, l))
             .collect::<anyhow::Result<_>>()?,
-        files: Vec::new(),
-    };
+    );
     let Some(destination) = super::finish(folder, record)? else {
         return Ok(ExitCode::from(INTERRUPTED_EXIT));
     };

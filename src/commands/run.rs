@@ -84,17 +84,14 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
     for set in &args.set {
         reproduce.push_str(&format!(" --set '{set}'"));
     }
-    let record = manifest::Manifest {
-        program: "liaison",
-        version: env!("CARGO_PKG_VERSION"),
-        command: "run".into(),
+    let record = manifest::Manifest::new(
+        "run",
         reproduce,
         seed,
         runs,
         threads,
-        scenarios: vec![manifest::ScenarioRecord::new(&name, &loaded)?],
-        files: Vec::new(),
-    };
+        vec![manifest::ScenarioRecord::new(&name, &loaded)?],
+    );
     let Some(destination) = super::finish(folder, record)? else {
         return Ok(ExitCode::from(INTERRUPTED_EXIT));
     };

@@ -51,6 +51,30 @@ pub struct Manifest {
     pub files: Vec<OutputFile>,
 }
 
+impl Manifest {
+    /// A manifest for `command`; the file digests are filled in when the folder is complete.
+    pub fn new(
+        command: &str,
+        reproduce: String,
+        seed: u64,
+        runs: u32,
+        threads: usize,
+        scenarios: Vec<ScenarioRecord>,
+    ) -> Manifest {
+        Manifest {
+            program: "liaison",
+            version: env!("CARGO_PKG_VERSION"),
+            command: command.to_string(),
+            reproduce,
+            seed,
+            runs,
+            threads,
+            scenarios,
+            files: Vec::new(),
+        }
+    }
+}
+
 /// One scenario as it was run.
 #[derive(Debug, Serialize)]
 pub struct ScenarioRecord {
