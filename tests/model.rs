@@ -162,9 +162,14 @@ fn a_mole_hunt_replaces_officers_and_spreads_fear() {
         "the hunting side's trust falls"
     );
     let officers = median_of(&s, "officers.ru", 30);
+    assert!(
+        officers[step] < officers[step - 1],
+        "swept posts are vacant at first"
+    );
+    let vacancy = s.params.vacancy_steps as usize;
     assert_eq!(
-        officers[step],
+        officers[step + vacancy],
         officers[step - 1],
-        "removed officers are replaced by newcomers"
+        "newcomers take up every post after the vacancy"
     );
 }

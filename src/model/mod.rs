@@ -46,6 +46,9 @@ pub struct Officer {
     pub shared: bool,
     /// Had a contact with the counterpart this step.
     pub contacted: bool,
+    /// Steps before a newcomer takes up the post: until then the slot neither shares nor counts
+    /// as active.
+    pub vacant: u16,
 }
 
 /// A desk's officers and their random streams.
@@ -138,6 +141,7 @@ impl<'a> Model<'a> {
                         mole: false,
                         shared: false,
                         contacted: false,
+                        vacant: 0,
                     })
                     .collect();
                 let streams = (0..population.count)
@@ -244,6 +248,7 @@ impl<'a> Model<'a> {
                 officer.fear *= 1.0 - p.fear_decay;
                 officer.shared = false;
                 officer.contacted = false;
+                officer.vacant = officer.vacant.saturating_sub(1);
             }
             desk.shared = 0;
         }
@@ -277,7 +282,7 @@ impl<'a> Model<'a> {
                         permission,
                     },
                 );
-                officer.shared = u_share < probability;
+                officer.shared = officer.vacant == 0 && u_share < probability;
                 shared += u32::from(officer.shared);
             }
             desk.shared = shared;
@@ -406,6 +411,7 @@ impl<'a> Model<'a> {
             mole: false,
             shared: false,
             contacted: false,
+            vacant: p.vacancy_steps.round() as u16,
         };
     }
 
@@ -492,7 +498,9 @@ impl<'a> Model<'a> {
                         .sum::<f64>()
                         / channels as f64
                 }
-                Measure::Officers { service } => self.officers_of(service).count() as f64,
+                Measure::Officers { service } => {
+                    self.officers_of(service).filter(|o| o.vacant == 0).count() as f64
+                }
                 Measure::Moles { service } => {
                     self.officers_of(service).filter(|o| o.mole).count() as f64
                 }

@@ -131,6 +131,8 @@ params! {
     newcomer_trust: 0.02, [0.0, 1.0];
     /// Fear of a newcomer who replaces a removed officer.
     newcomer_fear: 0.5, [0.0, 1.0];
+    /// Steps a removed officer's post stays vacant before the newcomer takes up the liaison work.
+    vacancy_steps: 8.0, [0.0, 520.0];
     /// Permission a service's government grants on the outreach channels per unit of magnitude.
     outreach_permission: 0.2, [0.0, 1.0];
     /// Engagement added on the outreach channels per unit of magnitude.

@@ -38,7 +38,7 @@ pub enum Measure {
         /// Service index.
         service: usize,
     },
-    /// Active officers of a service.
+    /// Active officers of a service (posts being filled after a removal do not count).
     Officers {
         /// Service index.
         service: usize,
