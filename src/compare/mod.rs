@@ -133,12 +133,8 @@ pub fn paired_differences(
     steps: usize,
 ) -> Summary {
     let n = names.len();
-    let runs: Vec<Vec<f64>> = base
-        .runs
-        .iter()
-        .zip(&other.runs)
-        .enumerate()
-        .map(|(run, _)| {
+    let runs: Vec<Vec<f64>> = (0..base.runs.len().min(other.runs.len()))
+        .map(|run| {
             let mut record = vec![0.0; steps * n];
             for step in 0..steps {
                 for (j, (&b, &o)) in base_series.iter().zip(other_series).enumerate() {
