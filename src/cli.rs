@@ -44,13 +44,21 @@ pub struct EnsembleArgs {
     /// Master seed (default: the scenario's `run.seed`).
     #[arg(long, value_name = "S")]
     pub seed: Option<u64>,
+    /// Output folder, threads, quiet.
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// Where results go and how the work is done: shared by every command that writes a folder.
+#[derive(Debug, Args, Clone)]
+pub struct OutputArgs {
     /// Output root folder.
     #[arg(long, value_name = "DIR", default_value = "output")]
     pub out: PathBuf,
     /// Worker threads (default: one per core). Outputs do not depend on it.
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub threads: usize,
-    /// No progress bar.
+    /// No progress bar or progress lines.
     #[arg(long, short)]
     pub quiet: bool,
 }
@@ -136,15 +144,9 @@ pub struct CalibrateArgs {
     /// Seed of the search's own proposals.
     #[arg(long, default_value_t = 1)]
     pub search_seed: u64,
-    /// Output root folder.
-    #[arg(long, value_name = "DIR", default_value = "output")]
-    pub out: PathBuf,
-    /// Worker threads (0: one per core).
-    #[arg(long, value_name = "N", default_value_t = 0)]
-    pub threads: usize,
-    /// Print only the result.
-    #[arg(long, short)]
-    pub quiet: bool,
+    /// Output folder, threads, quiet.
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 /// Entry point of the binary.

@@ -103,18 +103,18 @@ fn a_late_event_does_not_shift_earlier_draws() {
     );
 }
 
-/// Removing an early event changes the trajectory only through the model's state: the
-/// other events keep their own random streams (their draws do not move).
+/// An event's draws come from its own stream: moving an event that draws many numbers (a
+/// mole hunt draws one per officer) but has no effect (magnitude 0) from late in the year to
+/// before every other event must leave every trajectory unchanged. With one stream per run
+/// consumed in order, its draws would shift every later decision.
 #[test]
-fn removing_an_event_keeps_other_streams_aligned() {
-    let base = scenario(&["event.attack.magnitude=0"]);
-    let removed = scenario(&["event.attack.magnitude=0", "event.attack.date=2013-12-30"]);
-    // With magnitude 0 the threat event has no effect wherever it sits, so moving it must
-    // not change any trajectory: no later draw depends on its position.
-    let layout = SeriesLayout::new(&base);
+fn moving_an_event_that_draws_keeps_other_streams_aligned() {
+    let late = scenario(&["event.hunt.magnitude=0"]);
+    let early = scenario(&["event.hunt.magnitude=0", "event.hunt.date=2013-01-02"]);
+    let layout = SeriesLayout::new(&late);
     for run in 0..10 {
-        let a = run_once(&base, &layout, &Schedule::new(&base), 5, run);
-        let b = run_once(&removed, &layout, &Schedule::new(&removed), 5, run);
+        let a = run_once(&late, &layout, &Schedule::new(&late), 5, run);
+        let b = run_once(&early, &layout, &Schedule::new(&early), 5, run);
         assert_eq!(a, b, "run {run}");
     }
 }

@@ -37,9 +37,9 @@ pub fn calibrate(args: &CalibrateArgs) -> anyhow::Result<ExitCode> {
         runs: args.runs,
         seeds,
         search_seed: args.search_seed,
-        threads: thread_count(args.threads),
+        threads: thread_count(args.output.threads),
     };
-    let quiet = args.quiet;
+    let quiet = args.output.quiet;
     let history = search(&args.scenario, &args.set, &parameters, &options, |p| {
         if !quiet && p.accepted {
             eprintln!(
@@ -55,7 +55,7 @@ pub fn calibrate(args: &CalibrateArgs) -> anyhow::Result<ExitCode> {
         .context("the search has a starting point")?;
 
     let name = format!("calibrate-{}", super::stem(&args.scenario));
-    let folder = StagedFolder::new(&args.out, &name)?;
+    let folder = StagedFolder::new(&args.output.out, &name)?;
     let mut csv = ::csv::Writer::from_path(folder.file("history.csv"))?;
     let mut header = vec![
         "iteration".to_string(),

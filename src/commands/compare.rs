@@ -113,7 +113,7 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
     let seed = args.ensemble.seed.unwrap_or(base.seed);
     let runs = args.ensemble.runs.unwrap_or(base.runs);
     ensure!(runs >= 1, "--runs 0: expected at least one run");
-    let threads = thread_count(args.ensemble.threads);
+    let threads = thread_count(args.ensemble.output.threads);
 
     let patterns = if args.series.is_empty() {
         vec!["trust.*".to_string()]
@@ -143,7 +143,7 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
     let progress = Progress::new(
         u64::from(runs) * entries.len() as u64,
         "compare",
-        args.ensemble.quiet,
+        args.ensemble.output.quiet,
     );
     let tick = || progress.tick();
     let mut ensembles: Vec<Ensemble> = Vec::new();
@@ -208,7 +208,7 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
         }
         None => folder_name(&entries.iter().map(|e| e.name.clone()).collect::<Vec<_>>()),
     };
-    let folder = StagedFolder::new(&args.ensemble.out, &folder_name)?;
+    let folder = StagedFolder::new(&args.ensemble.output.out, &folder_name)?;
     let all: Vec<usize> = (0..names.len()).collect();
     let mut out = csv_writer(&folder.file("compare.csv"))?;
     out.write_record(csv::summary_header(&["scenario"]))?;
@@ -237,28 +237,30 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
         .collect::<Vec<_>>()
         .join(" vs ");
     if !args.no_plot {
+        // Each curve set is (label, colour, summary); the same panels serve both figures.
+        let curves: Vec<(String, usize, &Summary)> = entries
+            .iter()
+            .zip(&summaries)
+            .enumerate()
+            .map(|(k, (e, s))| (e.name.clone(), k, s))
+            .collect();
         let compare_figure = Figure {
             title: format!("Compare: {title_names}"),
             subtitle: format!("median and p05–p95 band of {runs} runs per scenario, seed {seed}"),
             x_range: (base.timeline.start, x_end),
-            panels: names
-                .iter()
-                .enumerate()
-                .map(|(j, n)| {
-                    let bands: Vec<Band> = entries
-                        .iter()
-                        .zip(&summaries)
-                        .enumerate()
-                        .map(|(k, (e, s))| figures::band(s, j, e.name.clone(), k))
-                        .collect();
-                    panel(n, figures::series_axis_title(n), bands, false)
-                })
-                .collect(),
+            panels: panels(&names, &curves, false),
             markers: markers.clone(),
             width: DEFAULT_SIZE.0,
             height: DEFAULT_SIZE.1,
         };
         plot::render_png_and_svg(&compare_figure, &folder.file(""), "compare")?;
+        let paired: Vec<(String, usize, &Summary)> = entries
+            .iter()
+            .skip(1)
+            .zip(&differences)
+            .enumerate()
+            .map(|(k, (e, s))| (format!("{} − {}", e.name, entries[0].name), k + 1, s))
+            .collect();
         let difference_figure = Figure {
             title: format!("Paired differences to {}", entries[0].name),
             subtitle: format!(
@@ -268,27 +270,7 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
                 base.timeline.start,
                 ensembles[0].dates[common_steps.saturating_sub(1)],
             ),
-            panels: names
-                .iter()
-                .enumerate()
-                .map(|(j, n)| {
-                    let bands: Vec<Band> = entries
-                        .iter()
-                        .skip(1)
-                        .zip(&differences)
-                        .enumerate()
-                        .map(|(k, (e, s))| {
-                            figures::band(s, j, format!("{} − {}", e.name, entries[0].name), k + 1)
-                        })
-                        .collect();
-                    panel(
-                        n,
-                        &format!("difference in {}", figures::series_axis_title(n)),
-                        bands,
-                        true,
-                    )
-                })
-                .collect(),
+            panels: panels(&names, &paired, true),
             markers,
             width: DEFAULT_SIZE.0,
             height: DEFAULT_SIZE.1,
@@ -337,6 +319,27 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
 
 fn csv_writer(path: &std::path::Path) -> anyhow::Result<::csv::Writer<std::fs::File>> {
     ::csv::Writer::from_path(path).with_context(|| format!("cannot write `{}`", path.display()))
+}
+
+/// One panel per series, one band per curve set; difference panels get a zero line.
+fn panels(names: &[String], curves: &[(String, usize, &Summary)], differences: bool) -> Vec<Panel> {
+    names
+        .iter()
+        .enumerate()
+        .map(|(j, n)| {
+            let bands = curves
+                .iter()
+                .map(|(label, color, s)| figures::band(s, j, label.clone(), *color))
+                .collect();
+            let axis = figures::series_axis_title(n);
+            let y_label = if differences {
+                format!("difference in {axis}")
+            } else {
+                axis.to_string()
+            };
+            panel(n, &y_label, bands, differences)
+        })
+        .collect()
 }
 
 fn panel(series: &str, y_label: &str, bands: Vec<Band>, zero_line: bool) -> Panel {

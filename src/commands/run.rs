@@ -36,7 +36,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
     let seed = args.ensemble.seed.unwrap_or(scenario.seed);
     let runs = args.ensemble.runs.unwrap_or(scenario.runs);
     anyhow::ensure!(runs >= 1, "--runs 0: expected at least one run");
-    let threads = thread_count(args.ensemble.threads);
+    let threads = thread_count(args.ensemble.output.threads);
     let name = super::stem(&args.scenario);
     anyhow::ensure!(
         !name.is_empty(),
@@ -44,7 +44,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
         args.scenario.display()
     );
 
-    let progress = Progress::new(u64::from(runs), &name, args.ensemble.quiet);
+    let progress = Progress::new(u64::from(runs), &name, args.ensemble.output.quiet);
     let tick = || progress.tick();
     let ensemble = run_ensemble(
         scenario,
@@ -68,7 +68,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
     );
     let outcomes = evaluate_all(&targets, &ensemble);
 
-    let folder = StagedFolder::new(&args.ensemble.out, &name)?;
+    let folder = StagedFolder::new(&args.ensemble.output.out, &name)?;
     csv::write_summary_file(&folder.file("summary.csv"), &summary)?;
     csv::write_events(&folder.file("events.csv"), scenario)?;
     csv::write_targets(&folder.file("targets.csv"), &outcomes)?;

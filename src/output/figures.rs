@@ -29,15 +29,6 @@ pub fn series_axis_title(name: &str) -> &'static str {
     }
 }
 
-/// The panel title of a trust series's direction: `ru → us`.
-fn direction(name: &str) -> String {
-    let parts: Vec<&str> = name.split('.').collect();
-    match parts.as_slice() {
-        [_, _, from, to] => format!("{from} trusts {to}"),
-        _ => name.to_string(),
-    }
-}
-
 /// Median line with its p05–p95 band for series `index` of `summary`.
 pub fn band(summary: &Summary, index: usize, label: String, color: usize) -> Band {
     let stats = summary.series(index);
@@ -87,29 +78,22 @@ pub fn trust_figure(
         .iter()
         .enumerate()
         .filter_map(|(c, channel)| {
-            let prefix = format!("trust.{}.", channel.name);
-            let bands: Vec<Band> = summary
-                .names
+            // One band per desk of the channel; a direction keeps its colour on every panel.
+            let bands: Vec<Band> = scenario
+                .desks
                 .iter()
-                .enumerate()
-                .filter(|(_, n)| n.starts_with(&prefix))
-                .map(|(i, n)| {
-                    let desk = scenario.desks.iter().find(|d| {
-                        d.channel == c
-                            && format!(
-                                "{prefix}{}.{}",
-                                scenario.services[d.service].name,
-                                scenario.services[d.counterpart].name
-                            ) == *n
-                    });
-                    let color = desk
-                        .and_then(|d| {
-                            directions
-                                .iter()
-                                .position(|p| *p == (d.service, d.counterpart))
-                        })
+                .filter(|d| d.channel == c)
+                .filter_map(|d| {
+                    let (from, to) = (
+                        &scenario.services[d.service].name,
+                        &scenario.services[d.counterpart].name,
+                    );
+                    let index = summary.index(&format!("trust.{}.{from}.{to}", channel.name))?;
+                    let color = directions
+                        .iter()
+                        .position(|p| *p == (d.service, d.counterpart))
                         .unwrap_or(0);
-                    band(summary, i, direction(n), color)
+                    Some(band(summary, index, format!("{from} trusts {to}"), color))
                 })
                 .collect();
             if bands.is_empty() {
@@ -165,6 +149,5 @@ mod tests {
         assert_eq!(series_channel("trust.ct.ru.us"), Some("ct"));
         assert_eq!(series_channel("sharing.cyber.ru"), Some("cyber"));
         assert_eq!(series_channel("fear.ru"), None);
-        assert_eq!(direction("trust.ct.ru.us"), "ru trusts us");
     }
 }

@@ -193,12 +193,14 @@ fn load_table(
     let file = read(path, None)?;
     let table: toml::Table = file.text.parse().map_err(|e| toml_error(&file, &e))?;
     if !table.contains_key("extends") {
-        // Deserialize from the text, not the table, so type errors keep their positions; then
-        // validate the file on its own, so its errors are located in it even when it is reached
-        // through `extends`.
+        // Deserialize from the text, not the table, so type errors keep their positions.
         let raw = toml::from_str::<RawScenario>(&file.text).map_err(|e| toml_error(&file, &e))?;
+        // A base reached through `extends` is validated on its own too, so its errors are
+        // located in it; the top file is validated once, after overrides, by the caller.
         let single = [file];
-        validate(raw).map_err(|e| locate_error(e, &single, &[]))?;
+        if !stack.is_empty() {
+            validate(raw).map_err(|e| locate_error(e, &single, &[]))?;
+        }
         let [file] = single;
         sources.push(file);
         return Ok(table);
