@@ -1,15 +1,16 @@
-//! Benchmarks: one run, one model step, the default ensemble (1,000 runs), the aggregation,
-//! and the whole `liaison run` pipeline with CSV and plots.
+//! Benchmarks: one model step, one run, the default ensemble (1,000 runs) summarised as it
+//! runs, and the whole `liaison run` pipeline with CSV and plots.
 //!
 //! `cargo bench` (criterion without its plotting features, which would need system fonts).
+//! The one-run benchmark reports its throughput in officer-steps per second (one officer
+//! deciding, exchanging and drifting for one step), the figure the README quotes per core.
 
 use std::hint::black_box;
 use std::path::Path;
 
-use criterion::{Criterion, criterion_group, criterion_main};
-use liaison::aggregate::Summary;
-use liaison::model::{Model, SeriesLayout};
-use liaison::runner::{EnsembleOptions, Schedule, run_ensemble, run_once};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use liaison::model::Model;
+use liaison::runner::{EnsembleOptions, Prepared, ensemble, run_once};
 
 const DEFAULT: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -17,49 +18,57 @@ const DEFAULT: &str = concat!(
 );
 
 fn benches(c: &mut Criterion) {
-    let loaded = liaison::scenario::load(Path::new(DEFAULT)).expect("default scenario");
+    let (loaded, targets) = liaison::commands::load(Path::new(DEFAULT), &[]).expect("default");
     let scenario = &loaded.scenario;
-    let layout = SeriesLayout::new(scenario);
-    let schedule = Schedule::new(scenario);
+    let prepared = Prepared::new(scenario, 1);
+    let officers: u64 = scenario
+        .desks
+        .iter()
+        .map(|d| u64::from(d.population.count))
+        .sum();
+    let steps = prepared.steps() as u64;
 
-    c.bench_function("model_step_default_scenario", |b| {
-        let mut model = Model::new(scenario, 1, 0);
-        let steps = scenario.timeline.steps();
+    let mut group = c.benchmark_group("model");
+    group.throughput(Throughput::Elements(officers));
+    group.bench_function("step_default_scenario", |b| {
+        let mut model = Model::new(scenario, &prepared.keys, 0);
         b.iter(|| {
             // Keep stepping inside the horizon: restart the run at the end.
-            if model.current_step() == steps {
-                model = Model::new(scenario, 1, 0);
+            if model.current_step() == steps as usize {
+                model = Model::new(scenario, &prepared.keys, 0);
             }
             let step = model.current_step();
-            model.step(black_box(schedule.at(step)));
+            model.step(black_box(prepared.schedule.at(step)));
         })
     });
-
-    c.bench_function("one_run_default_scenario", |b| {
-        b.iter(|| run_once(scenario, &layout, &schedule, black_box(1), 0))
+    group.throughput(Throughput::Elements(officers * steps));
+    let mut record = vec![0.0; prepared.record_len()];
+    let mut run = 0u32;
+    group.bench_function("one_run_default_scenario", |b| {
+        b.iter(|| {
+            run = run.wrapping_add(1);
+            run_once(&prepared, black_box(run), &mut record);
+        })
     });
+    group.finish();
 
     let mut group = c.benchmark_group("ensemble");
     group.sample_size(10);
     let options = EnsembleOptions {
-        seed: scenario.seed,
         runs: 1000,
         threads: 0,
         on_run: None,
         cancel: None,
     };
-    group.bench_function("1000_runs", |b| {
-        b.iter(|| run_ensemble(scenario, &options).expect("runs"))
+    group.bench_function("1000_runs_summarised", |b| {
+        b.iter(|| ensemble(&prepared, &targets, &options).expect("runs"))
     });
-    let ensemble = run_ensemble(scenario, &options).expect("runs");
-    group.bench_function("summary_1000_runs", |b| {
-        b.iter(|| {
-            Summary::from_runs(
-                ensemble.layout.names.clone(),
-                ensemble.dates.clone(),
-                &ensemble.runs,
-            )
-        })
+    let options_one = EnsembleOptions {
+        threads: 1,
+        ..options
+    };
+    group.bench_function("1000_runs_summarised_one_thread", |b| {
+        b.iter(|| ensemble(&prepared, &targets, &options_one).expect("runs"))
     });
     let out = tempfile::tempdir().expect("tempdir");
     let binary = env!("CARGO_MANIFEST_DIR").to_string() + "/target/release/liaison";
@@ -79,5 +88,5 @@ fn benches(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(ensemble, benches);
-criterion_main!(ensemble);
+criterion_group!(ensemble_benches, benches);
+criterion_main!(ensemble_benches);

@@ -5,8 +5,8 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use liaison::model::{Model, SeriesLayout};
-use liaison::runner::Schedule;
+use liaison::model::Model;
+use liaison::runner::Prepared;
 
 struct Counting;
 
@@ -37,15 +37,15 @@ fn stepping_the_default_scenario_allocates_nothing() {
     );
     let loaded = liaison::scenario::load(Path::new(path)).expect("default scenario");
     let scenario = &loaded.scenario;
-    let layout = SeriesLayout::new(scenario);
-    let schedule = Schedule::new(scenario);
+    let prepared = Prepared::new(scenario, 42);
+    let (layout, schedule) = (&prepared.layout, &prepared.schedule);
     let mut row = vec![0.0; layout.len()];
     for run in 0..5 {
-        let mut model = Model::new(scenario, 42, run);
+        let mut model = Model::new(scenario, &prepared.keys, run);
         let before = ALLOCATIONS.load(Ordering::SeqCst);
         for step in 0..scenario.timeline.steps() {
             model.step(schedule.at(step));
-            model.observe(&layout, &mut row);
+            model.observe(layout, &mut row);
         }
         let allocations = ALLOCATIONS.load(Ordering::SeqCst) - before;
         assert_eq!(

@@ -4,8 +4,7 @@
 use std::path::Path;
 
 use liaison::commands;
-use liaison::runner::{EnsembleOptions, run_ensemble};
-use liaison::targets::evaluate_all;
+use liaison::runner::{EnsembleOptions, Prepared, ensemble};
 
 const DEFAULT: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -15,22 +14,23 @@ const DEFAULT: &str = concat!(
 fn failing_targets(path: &str, seed: Option<u64>, runs: u32) -> (usize, Vec<String>) {
     let (loaded, targets) = commands::load(Path::new(path), &[]).expect("valid scenario");
     let scenario = &loaded.scenario;
-    let ensemble = run_ensemble(
-        scenario,
+    let prepared = Prepared::new(scenario, seed.unwrap_or(scenario.seed));
+    let outcomes = ensemble(
+        &prepared,
+        &targets,
         &EnsembleOptions {
-            seed: seed.unwrap_or(scenario.seed),
             runs,
             threads: 0,
             on_run: None,
             cancel: None,
         },
     )
-    .expect("not cancelled");
-    let outcomes = evaluate_all(&targets, &ensemble);
+    .expect("not cancelled")
+    .outcomes;
     let failing = outcomes
         .iter()
         .filter(|o| !o.pass)
-        .map(|o| format!("{} (observed {}, expected {})", o.id, o.observed, o.bound))
+        .map(|o| format!("{} (observed {}, expected {})", o.id, o.observed(), o.bound))
         .collect();
     (outcomes.len(), failing)
 }

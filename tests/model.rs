@@ -4,9 +4,8 @@
 use std::path::Path;
 
 use liaison::aggregate::Summary;
-use liaison::compare::paired_differences;
-use liaison::model::SeriesLayout;
-use liaison::runner::{Ensemble, EnsembleOptions, Schedule, run_ensemble, run_once};
+use liaison::compare::paired;
+use liaison::runner::{EnsembleOptions, Prepared, for_each_run, run_once};
 use liaison::scenario::{Scenario, load_with};
 
 const SMALL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/small.toml");
@@ -18,25 +17,60 @@ fn scenario(sets: &[&str]) -> Scenario {
         .scenario
 }
 
-fn ensemble(scenario: &Scenario, runs: u32, threads: usize) -> Ensemble {
-    run_ensemble(
-        scenario,
-        &EnsembleOptions {
-            seed: 11,
-            runs,
-            threads,
-            on_run: None,
-            cancel: None,
-        },
-    )
-    .expect("not cancelled")
+fn options(runs: u32, threads: usize) -> EnsembleOptions<'static> {
+    EnsembleOptions {
+        runs,
+        threads,
+        on_run: None,
+        cancel: None,
+    }
+}
+
+/// Every run's record, in run order (small ensembles only).
+struct Runs {
+    names: Vec<String>,
+    dates: Vec<liaison::scenario::Date>,
+    records: Vec<Vec<f64>>,
+}
+
+impl Runs {
+    fn index(&self, name: &str) -> usize {
+        self.names.iter().position(|n| n == name).expect("series")
+    }
+
+    fn value(&self, run: usize, step: usize, series: usize) -> f64 {
+        self.records[run][step * self.names.len() + series]
+    }
+}
+
+fn ensemble(scenario: &Scenario, runs: u32, threads: usize) -> Runs {
+    let prepared = Prepared::new(scenario, 11);
+    let mut records = Vec::new();
+    for_each_run(&[&prepared], &options(runs, threads), |run, r| {
+        assert_eq!(run as usize, records.len(), "runs arrive in order");
+        records.push(r[0].to_vec());
+    })
+    .expect("not cancelled");
+    Runs {
+        names: prepared.layout.names.clone(),
+        dates: prepared.dates(),
+        records,
+    }
 }
 
 fn median_of(scenario: &Scenario, series: &str, runs: u32) -> Vec<f64> {
     let e = ensemble(scenario, runs, 2);
-    let summary = Summary::from_runs(e.layout.names.clone(), e.dates.clone(), &e.runs);
+    let summary = Summary::from_runs(e.names.clone(), e.dates.clone(), &e.records);
     let index = summary.index(series).expect("series exists");
     summary.series(index).iter().map(|s| s.median()).collect()
+}
+
+/// Run `run` of `scenario` with master seed `seed`.
+fn one_run(scenario: &Scenario, seed: u64, run: u32) -> Vec<f64> {
+    let prepared = Prepared::new(scenario, seed);
+    let mut record = vec![0.0; prepared.record_len()];
+    run_once(&prepared, run, &mut record);
+    record
 }
 
 /// One public scandal destroys more trust than many joint successes build (Slovic's
@@ -49,17 +83,17 @@ fn one_scandal_undoes_many_successes() {
         .timeline
         .step_of(s.events.iter().find(|e| e.id == "arrest").unwrap().date);
     let e = ensemble(&s, 200, 2);
-    let index = |name: &str| e.layout.index(name).expect("series");
+    let index = |name: &str| e.index(name);
     let (a, b, successes) = (
         index("trust.ct.us.ru"),
         index("trust.ct.ru.us"),
         index("successes.ct"),
     );
     let mean = |step: usize, series: &[usize]| {
-        let total: f64 = (0..e.runs.len())
+        let total: f64 = (0..e.records.len())
             .map(|r| series.iter().map(|&i| e.value(r, step, i)).sum::<f64>())
             .sum();
-        total / e.runs.len() as f64
+        total / e.records.len() as f64
     };
     let trust = |step: usize| mean(step, &[a, b]) / 2.0;
     let built = trust(step - 1) - trust(0);
@@ -84,12 +118,11 @@ fn a_late_event_does_not_shift_earlier_draws() {
     let late = scenario(&["event.hunt.magnitude=0.2"]);
     let hunt = base.events.iter().find(|e| e.id == "hunt").unwrap();
     let step = base.timeline.step_of(hunt.date);
-    let layout = SeriesLayout::new(&base);
-    let n = layout.len();
+    let n = Prepared::new(&base, 3).layout.len();
     let mut differs_after = false;
     for run in 0..20 {
-        let a = run_once(&base, &layout, &Schedule::new(&base), 3, run);
-        let b = run_once(&late, &layout, &Schedule::new(&late), 3, run);
+        let a = one_run(&base, 3, run);
+        let b = one_run(&late, 3, run);
         assert_eq!(
             a[..step * n],
             b[..step * n],
@@ -111,10 +144,9 @@ fn a_late_event_does_not_shift_earlier_draws() {
 fn moving_an_event_that_draws_keeps_other_streams_aligned() {
     let late = scenario(&["event.hunt.magnitude=0"]);
     let early = scenario(&["event.hunt.magnitude=0", "event.hunt.date=2013-01-02"]);
-    let layout = SeriesLayout::new(&late);
     for run in 0..10 {
-        let a = run_once(&late, &layout, &Schedule::new(&late), 5, run);
-        let b = run_once(&early, &layout, &Schedule::new(&early), 5, run);
+        let a = one_run(&late, 5, run);
+        let b = one_run(&early, 5, run);
         assert_eq!(a, b, "run {run}");
     }
 }
@@ -125,22 +157,35 @@ fn ensembles_are_identical_whatever_the_thread_count() {
     let one = ensemble(&s, 16, 1);
     let two = ensemble(&s, 16, 2);
     let four = ensemble(&s, 16, 4);
-    assert_eq!(one.runs, two.runs);
-    assert_eq!(one.runs, four.runs);
-    assert_ne!(one.runs[0], one.runs[1], "runs differ from each other");
+    assert_eq!(one.records, two.records);
+    assert_eq!(one.records, four.records);
+    assert_ne!(
+        one.records[0], one.records[1],
+        "runs differ from each other"
+    );
 }
 
 #[test]
 fn paired_difference_of_a_scenario_with_itself_is_exactly_zero() {
     let s = scenario(&[]);
-    let a = ensemble(&s, 10, 2);
-    let b = ensemble(&s, 10, 1);
+    let (a, b) = (Prepared::new(&s, 11), Prepared::new(&s, 11));
     let all: Vec<usize> = (0..a.layout.len()).collect();
-    let d = paired_differences(&a, &b, &a.layout.names, &all, &all, a.dates.len());
+    let c = paired(
+        &[&a, &b],
+        &[all.clone(), all],
+        &a.layout.names,
+        &options(10, 2),
+    )
+    .expect("not cancelled");
     assert!(
-        d.stats
+        c.differences[0]
+            .stats
             .iter()
             .all(|st| st.columns().iter().all(|v| *v == 0.0))
+    );
+    assert!(
+        c.summaries[0].stats.iter().any(|st| st.mean != 0.0),
+        "the compared series themselves are not all zero"
     );
 }
 

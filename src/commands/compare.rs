@@ -11,11 +11,11 @@ use super::progress::{Progress, interrupt_flag};
 use super::run::{INTERRUPTED_EXIT, thread_count};
 use crate::aggregate::Summary;
 use crate::cli::CompareArgs;
-use crate::compare::{differing_events, folder_name, paired_differences, parse_variant};
+use crate::compare::{Comparison, differing_events, folder_name, paired, parse_variant};
 use crate::model::SeriesLayout;
 use crate::output::plot::{Band, DEFAULT_SIZE, Figure, Marker, Panel};
 use crate::output::{StagedFolder, csv, figures, manifest, plot, safe_name};
-use crate::runner::{Ensemble, EnsembleOptions, run_ensemble};
+use crate::runner::{EnsembleOptions, Prepared, RunError};
 use crate::scenario::{Date, Loaded};
 use crate::targets::select_series;
 
@@ -140,62 +140,36 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
         })?);
     }
 
-    let progress = Progress::new(
-        u64::from(runs) * entries.len() as u64,
-        "compare",
-        args.ensemble.output.quiet,
-    );
+    let progress = Progress::new(u64::from(runs), "compare", args.ensemble.output.quiet);
     let tick = || progress.tick();
-    let mut ensembles: Vec<Ensemble> = Vec::new();
-    for l in &loaded {
-        let options = EnsembleOptions {
-            seed,
+    let prepared: Vec<Prepared> = loaded
+        .iter()
+        .map(|l| Prepared::new(&l.scenario, seed))
+        .collect();
+    let comparison = paired(
+        &prepared.iter().collect::<Vec<_>>(),
+        &indices,
+        &names,
+        &EnsembleOptions {
             runs,
             threads,
             on_run: Some(&tick),
             cancel: Some(interrupt_flag()),
-        };
-        match run_ensemble(&l.scenario, &options) {
-            Ok(e) => ensembles.push(e),
-            Err(_) => {
-                progress.finish();
-                eprintln!("interrupted: no output written");
-                return Ok(ExitCode::from(INTERRUPTED_EXIT));
-            }
-        }
-    }
+        },
+    );
     progress.finish();
-
-    let summaries: Vec<Summary> = ensembles
-        .iter()
-        .zip(&indices)
-        .map(|(e, idx)| {
-            let runs: Vec<Vec<f64>> = e
-                .runs
-                .iter()
-                .map(|r| {
-                    let n = e.layout.len();
-                    (0..e.dates.len())
-                        .flat_map(|s| idx.iter().map(move |&i| r[s * n + i]))
-                        .collect()
-                })
-                .collect();
-            Summary::from_runs(names.clone(), e.dates.clone(), &runs)
-        })
-        .collect();
-    let common_steps = ensembles.iter().map(|e| e.dates.len()).min().unwrap_or(0);
-    let differences: Vec<Summary> = (1..entries.len())
-        .map(|k| {
-            paired_differences(
-                &ensembles[0],
-                &ensembles[k],
-                &names,
-                &indices[0],
-                &indices[k],
-                common_steps,
-            )
-        })
-        .collect();
+    let Comparison {
+        summaries,
+        differences,
+        common_steps,
+    } = match comparison {
+        Ok(c) => c,
+        Err(RunError::Interrupted) => {
+            eprintln!("interrupted: no output written");
+            return Ok(ExitCode::from(INTERRUPTED_EXIT));
+        }
+        Err(e) => return Err(e.into()),
+    };
 
     let folder_name = match &args.name {
         Some(name) => {
@@ -268,7 +242,7 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
             ),
             x_range: (
                 base.timeline.start,
-                ensembles[0].dates[common_steps.saturating_sub(1)],
+                summaries[0].dates[common_steps.saturating_sub(1)],
             ),
             panels: panels(&names, &paired, true),
             markers,
@@ -289,7 +263,7 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
         reproduce.push_str(&format!(" --series '{s}'"));
     }
     reproduce.push_str(&format!(" --seed {seed} --runs {runs}"));
-    let record = manifest::Manifest::new(
+    let mut record = manifest::Manifest::new(
         "compare",
         reproduce,
         seed,
@@ -301,6 +275,7 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
             .map(|(e, l)| manifest::ScenarioRecord::new(&e.name, l))
             .collect::<anyhow::Result<_>>()?,
     );
+    record.quantiles = summaries[0].method.to_string();
     let Some(destination) = super::finish(folder, record)? else {
         return Ok(ExitCode::from(INTERRUPTED_EXIT));
     };

@@ -4,11 +4,10 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use super::progress::{Progress, interrupt_flag};
-use crate::aggregate::Summary;
 use crate::cli::RunArgs;
 use crate::output::{StagedFolder, csv, figures, manifest, plot};
-use crate::runner::{EnsembleOptions, run_ensemble};
-use crate::targets::{Outcome, evaluate_all};
+use crate::runner::{EnsembleOptions, Prepared, RunError, ensemble};
+use crate::targets::Outcome;
 
 /// Exit code after Ctrl-C (128 + SIGINT), as shells expect.
 pub const INTERRUPTED_EXIT: u8 = 130;
@@ -46,10 +45,11 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
 
     let progress = Progress::new(u64::from(runs), &name, args.ensemble.output.quiet);
     let tick = || progress.tick();
-    let ensemble = run_ensemble(
-        scenario,
+    let prepared = Prepared::new(scenario, seed);
+    let result = ensemble(
+        &prepared,
+        &targets,
         &EnsembleOptions {
-            seed,
             runs,
             threads,
             on_run: Some(&tick),
@@ -57,16 +57,15 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
         },
     );
     progress.finish();
-    let Ok(ensemble) = ensemble else {
-        eprintln!("interrupted: no output written");
-        return Ok(ExitCode::from(INTERRUPTED_EXIT));
+    let result = match result {
+        Ok(result) => result,
+        Err(RunError::Interrupted) => {
+            eprintln!("interrupted: no output written");
+            return Ok(ExitCode::from(INTERRUPTED_EXIT));
+        }
+        Err(e) => return Err(e.into()),
     };
-    let summary = Summary::from_runs(
-        ensemble.layout.names.clone(),
-        ensemble.dates.clone(),
-        &ensemble.runs,
-    );
-    let outcomes = evaluate_all(&targets, &ensemble);
+    let (summary, outcomes) = (result.summary, result.outcomes);
 
     let folder = StagedFolder::new(&args.ensemble.output.out, &name)?;
     csv::write_summary_file(&folder.file("summary.csv"), &summary)?;
@@ -84,7 +83,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
     for set in &args.set {
         reproduce.push_str(&format!(" --set '{set}'"));
     }
-    let record = manifest::Manifest::new(
+    let mut record = manifest::Manifest::new(
         "run",
         reproduce,
         seed,
@@ -92,6 +91,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
         threads,
         vec![manifest::ScenarioRecord::new(&name, &loaded)?],
     );
+    record.quantiles = summary.method.to_string();
     let Some(destination) = super::finish(folder, record)? else {
         return Ok(ExitCode::from(INTERRUPTED_EXIT));
     };
@@ -126,19 +126,20 @@ pub fn target_table(outcomes: &[Outcome]) -> String {
             .max(header.chars().count())
     };
     let wid = width(&|o| o.id.chars().count(), "target");
-    let wobs = width(&|o| o.observed.chars().count(), "observed");
+    let wobs = width(&|o| o.observed().chars().count(), "observed");
     let wbound = width(&|o| o.bound.chars().count(), "condition");
     let mut text = format!(
-        "{:<wid$}  {:<wobs$}  {:<wbound$}  result\n",
+        "{:<wid$}  {:<wobs$}  {:<wbound$}  result  runs holding\n",
         "target", "observed", "condition"
     );
     for o in outcomes {
         text.push_str(&format!(
-            "{:<wid$}  {:<wobs$}  {:<wbound$}  {}\n",
+            "{:<wid$}  {:<wobs$}  {:<wbound$}  {:<6}  {:>5.1}%\n",
             o.id,
-            o.observed,
+            o.observed(),
             o.bound,
-            if o.pass { "pass" } else { "FAIL" }
+            if o.pass { "pass" } else { "FAIL" },
+            100.0 * o.share_holding
         ));
     }
     let passed = outcomes.iter().filter(|o| o.pass).count();

@@ -10,10 +10,10 @@ use std::collections::BTreeSet;
 
 use sha2::{Digest, Sha256};
 
-use crate::aggregate::Summary;
+use crate::aggregate::{Accumulator, Summary};
 use crate::output::safe_name;
-use crate::runner::Ensemble;
-use crate::scenario::Scenario;
+use crate::runner::{EnsembleOptions, Prepared, RunError, for_each_run};
+use crate::scenario::{Date, Scenario};
 
 /// A parsed `--variant 'NAME: KEY=VALUE, KEY=VALUE'`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -122,29 +122,76 @@ pub fn differing_events(scenarios: &[&Scenario]) -> BTreeSet<String> {
         .collect()
 }
 
-/// Paired differences `other − base`, run by run, for `series` (indices in each ensemble's
-/// layout, matched by position) over the first `steps` steps, summarised across runs.
-pub fn paired_differences(
-    base: &Ensemble,
-    other: &Ensemble,
+/// The summaries of a comparison: each scenario's selected series, and the paired
+/// differences of each scenario after the first to the first.
+#[derive(Debug, Clone)]
+pub struct Comparison {
+    /// Per scenario, the statistics of the selected series.
+    pub summaries: Vec<Summary>,
+    /// Per scenario after the first, the statistics of the run-by-run differences
+    /// `scenario − first` over the steps all scenarios share.
+    pub differences: Vec<Summary>,
+    /// Steps every scenario has (the differences cover these).
+    pub common_steps: usize,
+}
+
+/// Runs every scenario with the same run indices and seed (common random numbers), keeping
+/// only the series `selected[k]` of scenario `k` (matched by position to `names`), and
+/// summarises them and their paired differences to the first scenario as the runs finish:
+/// paired runs are held only while they are being summarised.
+pub fn paired(
+    prepared: &[&Prepared],
+    selected: &[Vec<usize>],
     names: &[String],
-    base_series: &[usize],
-    other_series: &[usize],
-    steps: usize,
-) -> Summary {
+    options: &EnsembleOptions,
+) -> Result<Comparison, RunError> {
     let n = names.len();
-    let runs: Vec<Vec<f64>> = (0..base.runs.len().min(other.runs.len()))
-        .map(|run| {
-            let mut record = vec![0.0; steps * n];
-            for step in 0..steps {
-                for (j, (&b, &o)) in base_series.iter().zip(other_series).enumerate() {
-                    record[step * n + j] = other.value(run, step, o) - base.value(run, step, b);
+    let runs = options.runs as usize;
+    let steps: Vec<usize> = prepared.iter().map(|p| p.steps()).collect();
+    let common_steps = steps.iter().copied().min().unwrap_or(0);
+    let mut own: Vec<Accumulator> = steps
+        .iter()
+        .map(|&s| Accumulator::new(n, s, runs))
+        .collect();
+    let mut diffs: Vec<Accumulator> = (1..prepared.len())
+        .map(|_| Accumulator::new(n, common_steps, runs))
+        .collect();
+    let mut picked: Vec<Vec<f64>> = steps.iter().map(|&s| vec![0.0; s * n]).collect();
+    let mut difference = vec![0.0; common_steps * n];
+    for_each_run(prepared, options, |_, records| {
+        for (k, record) in records.iter().enumerate() {
+            let width = prepared[k].layout.len();
+            for (row, out) in record
+                .chunks_exact(width)
+                .zip(picked[k].chunks_exact_mut(n))
+            {
+                for (slot, &i) in out.iter_mut().zip(&selected[k]) {
+                    *slot = row[i];
                 }
             }
-            record
-        })
-        .collect();
-    Summary::from_runs(names.to_vec(), base.dates[..steps].to_vec(), &runs)
+            own[k].add(&picked[k]);
+        }
+        for (k, acc) in diffs.iter_mut().enumerate() {
+            let (base, other) = (&picked[0], &picked[k + 1]);
+            for ((d, b), o) in difference.iter_mut().zip(base).zip(other) {
+                *d = o - b;
+            }
+            acc.add(&difference);
+        }
+    })?;
+    let dates: Vec<Vec<Date>> = prepared.iter().map(|p| p.dates()).collect();
+    Ok(Comparison {
+        summaries: own
+            .into_iter()
+            .zip(&dates)
+            .map(|(acc, d)| acc.finish(names.to_vec(), d.clone()))
+            .collect(),
+        differences: diffs
+            .into_iter()
+            .map(|acc| acc.finish(names.to_vec(), dates[0][..common_steps].to_vec()))
+            .collect(),
+        common_steps,
+    })
 }
 
 #[cfg(test)]

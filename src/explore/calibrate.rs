@@ -10,9 +10,9 @@ use std::path::Path;
 use rand::RngExt;
 
 use crate::model::streams::{Purpose, stream};
-use crate::runner::{EnsembleOptions, run_ensemble};
+use crate::runner::{EnsembleOptions, Prepared, ensemble};
 use crate::scenario::{ScenarioError, get_value};
-use crate::targets::{Outcome, evaluate_all};
+use crate::targets::Outcome;
 
 /// A parameter to search: a dotted key and its range.
 #[derive(Debug, Clone, PartialEq)]
@@ -114,18 +114,19 @@ fn evaluate(
     let (loaded, targets) = crate::commands::load(path, &all)?;
     let mut worst = (f64::INFINITY, 0, targets.len());
     for &seed in &options.seeds {
-        let ensemble = run_ensemble(
-            &loaded.scenario,
+        let prepared = Prepared::new(&loaded.scenario, seed);
+        let outcomes = ensemble(
+            &prepared,
+            &targets,
             &EnsembleOptions {
-                seed,
                 runs: options.runs,
                 threads: options.threads,
                 on_run: None,
                 cancel: None,
             },
         )
-        .map_err(|_| ScenarioError::at_key("run", "interrupted"))?;
-        let outcomes = evaluate_all(&targets, &ensemble);
+        .map_err(|e| ScenarioError::at_key("run", e.to_string()))?
+        .outcomes;
         let s = score(&outcomes);
         if s < worst.0 {
             worst = (
@@ -240,10 +241,15 @@ mod tests {
         let outcome = |pass: bool, margin: f64| Outcome {
             id: "t".into(),
             description: String::new(),
-            observed: String::new(),
+            measured: crate::targets::Measurement {
+                value: margin,
+                date: None,
+                margin,
+            },
             bound: String::new(),
             pass,
             margin,
+            share_holding: 0.0,
             window: (
                 crate::scenario::Date::new(2013, 1, 1).unwrap(),
                 crate::scenario::Date::new(2013, 2, 1).unwrap(),

@@ -2,7 +2,7 @@
 //! move threat, permission, engagement, suspicion and fear, or trigger the same scandal,
 //! success and mole-hunt rules that endogenous dynamics use.
 
-use super::streams::{Purpose, stream, uniforms};
+use super::streams::Stream;
 use super::{Model, Scandal, rules};
 use crate::scenario::EventKind;
 
@@ -13,14 +13,10 @@ impl Model<'_> {
         let event = &scenario.events[index];
         let p = &scenario.params;
         let m = event.magnitude;
-        // One stream per (event, step): other events' draws never shift.
-        let mut rng = stream(
-            self.seed,
-            self.run,
-            Purpose::Event,
-            &[event.id.as_str()],
-            &[self.step as u64],
-        );
+        // The event's own stream, read from word `step·2³²`: other events' draws never shift.
+        let first = (self.step as u64) << 32;
+        let (keys, run) = (self.keys, self.run);
+        let event_stream = || Stream::new(&keys.events[index], run);
         let n_services = scenario.services.len();
         match event.kind {
             EventKind::CommonThreat => {
@@ -47,7 +43,7 @@ impl Model<'_> {
                 }
             }
             EventKind::SpyScandal => {
-                let [u_public] = uniforms::<1>(&mut rng);
+                let u_public = event_stream().uniform(first);
                 for &catcher in &event.services {
                     let public = event
                         .public
@@ -88,13 +84,16 @@ impl Model<'_> {
                 }
             }
             EventKind::MoleHunt => {
-                let [u_public] = uniforms::<1>(&mut rng);
+                let mut rng = event_stream();
+                let u_public = rng.uniform(first);
+                // Words after the first: one per officer ranked, hunt after hunt.
+                let mut next = first + 1;
                 for &hunter in &event.services {
                     let public = event
                         .public
                         .unwrap_or(u_public < scenario.services[hunter].spec.publicity);
                     for &channel in &event.channels {
-                        self.hunt(hunter, channel, m, public, &mut rng);
+                        self.hunt(hunter, channel, m, public, &mut rng, &mut next);
                     }
                     // Fear spreads through the whole hunting service, not only the hunted channels.
                     for (spec, desk) in scenario.desks.iter().zip(&mut self.desks) {
@@ -128,7 +127,8 @@ impl Model<'_> {
         channel: usize,
         m: f64,
         public: bool,
-        rng: &mut rand_chacha::ChaCha8Rng,
+        rng: &mut Stream,
+        next: &mut u64,
     ) {
         let scenario = self.scenario;
         let p = &scenario.params;
@@ -153,8 +153,9 @@ impl Model<'_> {
             let mut swept = 0;
             for rank in 0..n {
                 let slot = self.ranking[rank];
-                // Always draw, so the stream does not depend on who is a mole.
-                let [u_find] = uniforms::<1>(rng);
+                // One word per ranked officer, so the words do not depend on who is a mole.
+                let u_find = rng.uniform(*next);
+                *next += 1;
                 let officer = self.desks[d].officers[slot];
                 if officer.mole && u_find < p.hunt_detection * m {
                     self.pending.push(Scandal {

@@ -25,7 +25,7 @@ use rand_distr::{Distribution, Normal};
 
 use crate::scenario::{Dist, Scenario};
 use rules::ShareInputs;
-use streams::{Purpose, stream, uniforms};
+use streams::{Stream, StreamKeys};
 
 /// One officer (or private expert) on a desk.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -55,12 +55,20 @@ pub struct Officer {
 #[derive(Debug, Clone)]
 struct DeskState {
     officers: Vec<Officer>,
-    /// One stream per officer slot; a newcomer inherits the slot's stream.
-    streams: Vec<ChaCha8Rng>,
+    /// Share decisions: word `step·n + slot`.
+    share: Stream,
+    /// Routine mole detection: word `step·n + slot`.
+    detect: Stream,
+    /// Rare draws: words `8·(step·n + slot) + j`.
+    rare: Stream,
     /// Institutional trust of the desk's service in its counterpart on the channel.
     trust: f64,
     /// Exchanges initiated this step.
     shared: u32,
+    /// End-of-step tallies for the series: sum of the officers' fear, active officers, moles.
+    fear_sum: f64,
+    active: u32,
+    moles: u32,
 }
 
 /// Counterpart desks of one channel, paired slot by slot.
@@ -69,8 +77,33 @@ struct PairBlock {
     channel: usize,
     a: usize,
     b: usize,
-    /// One stream per pair `k` = (a[k mod |a|], b[k mod |b|]).
-    streams: Vec<ChaCha8Rng>,
+    /// Pairs `k = 0 … pairs−1` = (a[k mod |a|], b[k mod |b|]).
+    pairs: usize,
+    /// Contact draws: words `3·(step·pairs + k) + j`.
+    contact: Stream,
+    /// Rare draws: words `8·(step·pairs + k) + j`.
+    rare: Stream,
+}
+
+/// Word offsets within a pair's three contact words.
+mod contact_word {
+    pub const SUCCESS: u64 = 0;
+    pub const ATTEMPT_ON_A: u64 = 1;
+    pub const ATTEMPT_ON_B: u64 = 2;
+}
+
+/// Word offsets within a pair's eight rare words.
+mod pair_rare_word {
+    /// Catch, turn, public for an attempt on `A`; then the same for `B`.
+    pub const ON_A: u64 = 0;
+    pub const ON_B: u64 = 3;
+}
+
+/// Word offsets within a desk slot's eight rare words.
+mod desk_rare_word {
+    pub const DETECTED_PUBLIC: u64 = 0;
+    /// The newcomer's ambition starts here (a normal variate may read several words).
+    pub const NEWCOMER: u64 = 4;
 }
 
 /// A scandal caught this step, applied after all exchanges so their order does not matter.
@@ -86,7 +119,7 @@ struct Scandal {
 #[derive(Debug, Clone)]
 pub struct Model<'a> {
     scenario: &'a Scenario,
-    seed: u64,
+    keys: &'a StreamKeys,
     run: u32,
     step: usize,
     desks: Vec<DeskState>,
@@ -121,15 +154,16 @@ fn draw(dist: &Dist, rng: &mut ChaCha8Rng) -> f64 {
 }
 
 impl<'a> Model<'a> {
-    /// Initialises run `run` of `scenario` with master seed `seed`.
-    pub fn new(scenario: &'a Scenario, seed: u64, run: u32) -> Model<'a> {
+    /// Initialises run `run` of `scenario` with the stream keys of its master seed
+    /// (`StreamKeys::new(scenario, seed)`, derived once for all runs).
+    pub fn new(scenario: &'a Scenario, keys: &'a StreamKeys, run: u32) -> Model<'a> {
         let n_services = scenario.services.len();
         let desks: Vec<DeskState> = scenario
             .desks
             .iter()
-            .map(|desk| {
-                let names = desk_names(scenario, desk.channel, desk.service, desk.counterpart);
-                let mut init = stream(seed, run, Purpose::Init, &names, &[]);
+            .zip(&keys.desks)
+            .map(|(desk, desk_keys)| {
+                let mut init = streams::sequential(&desk_keys.init, run);
                 let population = &desk.population;
                 let officers: Vec<Officer> = (0..population.count)
                     .map(|slot| Officer {
@@ -144,45 +178,39 @@ impl<'a> Model<'a> {
                         vacant: 0,
                     })
                     .collect();
-                let streams = (0..population.count)
-                    .map(|slot| stream(seed, run, Purpose::Officer, &names, &[u64::from(slot)]))
-                    .collect();
                 DeskState {
                     trust: population.trust.mean,
                     officers,
-                    streams,
+                    share: Stream::new(&desk_keys.share, run),
+                    detect: Stream::new(&desk_keys.detect, run),
+                    rare: Stream::new(&desk_keys.rare, run),
                     shared: 0,
+                    fear_sum: 0.0,
+                    active: 0,
+                    moles: 0,
                 }
             })
             .collect();
-        let mut pairs = Vec::new();
-        for (a, desk) in scenario.desks.iter().enumerate() {
-            if desk.service > desk.counterpart {
-                continue;
-            }
-            let Some(b) = scenario.desks.iter().position(|d| {
-                d.channel == desk.channel
-                    && d.service == desk.counterpart
-                    && d.counterpart == desk.service
-            }) else {
-                continue;
-            };
-            let names = desk_names(scenario, desk.channel, desk.service, desk.counterpart);
-            let n = desks[a].officers.len().max(desks[b].officers.len());
-            pairs.push(PairBlock {
-                channel: desk.channel,
-                a,
-                b,
-                streams: (0..n)
-                    .map(|k| stream(seed, run, Purpose::Pair, &names, &[k as u64]))
-                    .collect(),
-            });
-        }
+        let pairs: Vec<PairBlock> = keys
+            .blocks
+            .iter()
+            .map(|block| PairBlock {
+                channel: scenario.desks[block.a].channel,
+                a: block.a,
+                b: block.b,
+                pairs: desks[block.a]
+                    .officers
+                    .len()
+                    .max(desks[block.b].officers.len()),
+                contact: Stream::new(&block.contact, run),
+                rare: Stream::new(&block.rare, run),
+            })
+            .collect();
         let largest = desks.iter().map(|d| d.officers.len()).max().unwrap_or(0);
         let total: usize = desks.iter().map(|d| d.officers.len()).sum();
         Model {
             scenario,
-            seed,
+            keys,
             run,
             step: 0,
             permission: scenario
@@ -197,7 +225,7 @@ impl<'a> Model<'a> {
             scandals: vec![0; scenario.channels.len()],
             // Every pair can raise at most two scandals and every officer one more per step.
             pending: Vec::with_capacity(
-                2 * pairs.iter().map(|p| p.streams.len()).sum::<usize>() + total + 16,
+                2 * pairs.iter().map(|p| p.pairs).sum::<usize>() + total + 16,
             ),
             ranking: Vec::with_capacity(largest),
             desks,
@@ -243,9 +271,10 @@ impl<'a> Model<'a> {
                     rules::relax(*permission, service.spec.permission, p.permission_recovery);
             }
         }
+        let keep = 1.0 - p.fear_decay;
         for desk in &mut self.desks {
             for officer in &mut desk.officers {
-                officer.fear *= 1.0 - p.fear_decay;
+                officer.fear *= keep;
                 officer.shared = false;
                 officer.contacted = false;
                 officer.vacant = officer.vacant.saturating_sub(1);
@@ -258,6 +287,7 @@ impl<'a> Model<'a> {
         let scenario = self.scenario;
         let p = &scenario.params;
         let n_services = scenario.services.len();
+        let step = self.step as u64;
         for (spec, desk) in scenario.desks.iter().zip(&mut self.desks) {
             let service = &scenario.services[spec.service].spec;
             let channel = &scenario.channels[spec.channel].spec;
@@ -267,10 +297,14 @@ impl<'a> Model<'a> {
             );
             let threat = self.threat[spec.channel];
             let engagement = self.engagement[spec.channel * n_services + spec.service];
+            let first = step * desk.officers.len() as u64;
             let mut shared = 0;
-            for (officer, rng) in desk.officers.iter_mut().zip(&mut desk.streams) {
-                let [u_share] = uniforms::<1>(rng);
-                let probability = rules::share_probability(
+            for (slot, officer) in desk.officers.iter_mut().enumerate() {
+                if officer.vacant > 0 {
+                    continue;
+                }
+                let u_share = desk.share.uniform(first + slot as u64);
+                let z = rules::share_logit(
                     p,
                     &ShareInputs {
                         trust: officer.trust,
@@ -282,7 +316,7 @@ impl<'a> Model<'a> {
                         permission,
                     },
                 );
-                officer.shared = officer.vacant == 0 && u_share < probability;
+                officer.shared = rules::shares(u_share, z, permission);
                 shared += u32::from(officer.shared);
             }
             desk.shared = shared;
@@ -292,22 +326,26 @@ impl<'a> Model<'a> {
     fn exchange(&mut self) {
         let scenario = self.scenario;
         let p = &scenario.params;
+        let step = self.step as u64;
         for block in &mut self.pairs {
             let c = block.channel;
             let (sa, sb) = (
                 scenario.desks[block.a].service,
                 scenario.desks[block.b].service,
             );
-            let threat = self.threat[c];
+            let p_success = rules::success_probability(p, self.threat[c]);
             let (da, db) = two_mut(&mut self.desks, block.a, block.b);
             let (na, nb) = (da.officers.len(), db.officers.len());
-            for (k, rng) in block.streams.iter_mut().enumerate() {
-                let u: [f64; 8] = uniforms(rng);
-                let a = &mut da.officers[k % na];
-                let b = &mut db.officers[k % nb];
+            // Slots k mod |a| and k mod |b|, advanced without a division per pair.
+            let (mut ia, mut ib) = (0, 0);
+            for k in 0..block.pairs as u64 {
+                let (a, b) = (&mut da.officers[ia], &mut db.officers[ib]);
+                ia = if ia + 1 == na { 0 } else { ia + 1 };
+                ib = if ib + 1 == nb { 0 } else { ib + 1 };
                 if !(a.shared || b.shared) {
                     continue;
                 }
+                let pair = step * block.pairs as u64 + k;
                 for officer in [&mut *a, &mut *b] {
                     officer.contacted = true;
                     officer.exposure += if officer.expert {
@@ -317,12 +355,13 @@ impl<'a> Model<'a> {
                     };
                 }
                 if a.shared && b.shared {
-                    let rate = if u[0] < rules::success_probability(p, threat) {
-                        self.successes[c] += 1;
-                        p.success_gain
-                    } else {
-                        p.reciprocity_gain
-                    };
+                    let rate =
+                        if block.contact.uniform(3 * pair + contact_word::SUCCESS) < p_success {
+                            self.successes[c] += 1;
+                            p.success_gain
+                        } else {
+                            p.reciprocity_gain
+                        };
                     a.trust = rules::gain(a.trust, rate);
                     b.trust = rules::gain(b.trust, rate);
                 } else {
@@ -330,24 +369,42 @@ impl<'a> Model<'a> {
                     giver.trust = rules::cut(giver.trust, p.unreciprocated_cost);
                 }
                 // Each side may use the contact to recruit the other.
-                for (target, own, other, draws) in
-                    [(&mut *a, sa, sb, &u[1..4]), (&mut *b, sb, sa, &u[4..7])]
-                {
+                for (target, own, other, attempt, rare) in [
+                    (
+                        &mut *a,
+                        sa,
+                        sb,
+                        contact_word::ATTEMPT_ON_A,
+                        pair_rare_word::ON_A,
+                    ),
+                    (
+                        &mut *b,
+                        sb,
+                        sa,
+                        contact_word::ATTEMPT_ON_B,
+                        pair_rare_word::ON_B,
+                    ),
+                ] {
                     let attacker = &scenario.services[other].spec;
-                    if draws[0] >= rules::attempt_probability(p, attacker.aggressiveness) {
+                    let u_attempt = block.contact.uniform(3 * pair + attempt);
+                    if u_attempt >= rules::attempt_probability(p, attacker.aggressiveness) {
                         continue;
                     }
                     let defender = &scenario.services[own].spec;
-                    if draws[1] < rules::catch_probability(defender.vigilance, self.suspicion[own])
+                    let words = 8 * pair + rare;
+                    if block.rare.uniform(words)
+                        < rules::catch_probability(defender.vigilance, self.suspicion[own])
                     {
-                        let public = u[7] < defender.publicity;
+                        let public = block.rare.uniform(words + 2) < defender.publicity;
                         self.pending.push(Scandal {
                             channel: c,
                             catcher: own,
                             accused: other,
                             weight: rules::scandal_weight(p, 1.0, public),
                         });
-                    } else if draws[2] < rules::turn_probability(p, target.fear) {
+                    } else if block.rare.uniform(words + 1)
+                        < rules::turn_probability(p, target.fear)
+                    {
                         target.mole = true;
                     }
                 }
@@ -358,6 +415,7 @@ impl<'a> Model<'a> {
     fn drift_and_detect(&mut self) {
         let scenario = self.scenario;
         let p = &scenario.params;
+        let step = self.step as u64;
         for d in 0..self.desks.len() {
             let spec = &scenario.desks[d];
             let baseline = scenario.channels[spec.channel].spec.baseline_trust;
@@ -367,15 +425,22 @@ impl<'a> Model<'a> {
                 service.vigilance,
                 self.suspicion[spec.service],
             );
+            let n = self.desks[d].officers.len() as u64;
             for slot in 0..self.desks[d].officers.len() {
                 let desk = &mut self.desks[d];
-                let [u_detect, u_public] = uniforms::<2>(&mut desk.streams[slot]);
                 let officer = &mut desk.officers[slot];
                 if !officer.contacted {
                     officer.trust = rules::relax(officer.trust, baseline, p.trust_drift);
                 }
-                if officer.mole && u_detect < detection {
-                    let public = u_public < service.publicity;
+                if !officer.mole {
+                    continue;
+                }
+                let index = step * n + slot as u64;
+                if desk.detect.uniform(index) < detection {
+                    let public = desk
+                        .rare
+                        .uniform(8 * index + desk_rare_word::DETECTED_PUBLIC)
+                        < service.publicity;
                     self.pending.push(Scandal {
                         channel: spec.channel,
                         catcher: spec.service,
@@ -392,16 +457,13 @@ impl<'a> Model<'a> {
     fn replace(&mut self, d: usize, slot: usize) {
         let scenario = self.scenario;
         let spec = &scenario.desks[d];
-        let names = desk_names(scenario, spec.channel, spec.service, spec.counterpart);
-        let mut rng = stream(
-            self.seed,
-            self.run,
-            Purpose::Newcomer,
-            &names,
-            &[slot as u64, self.step as u64],
-        );
         let p = &scenario.params;
-        let officer = &mut self.desks[d].officers[slot];
+        let desk = &mut self.desks[d];
+        let index = self.step as u64 * desk.officers.len() as u64 + slot as u64;
+        let mut rng = desk
+            .rare
+            .sequential_at(8 * index + desk_rare_word::NEWCOMER);
+        let officer = &mut desk.officers[slot];
         *officer = Officer {
             trust: p.newcomer_trust,
             ambition: draw(&spec.population.ambition, &mut rng),
@@ -457,21 +519,38 @@ impl<'a> Model<'a> {
         *permission = (*permission - p.scandal_permission_drop * s.weight).clamp(0.0, 1.0);
     }
 
+    /// Institutional trust moves toward the officers' mean trust; the desk's tallies for the
+    /// series are taken on the way.
     fn adapt_institutions(&mut self) {
         let rate = self.scenario.params.institutional_adaptation;
         for desk in &mut self.desks {
-            if desk.officers.is_empty() {
-                continue;
+            let (mut trust, mut fear, mut active, mut moles) = (0.0, 0.0, 0, 0);
+            for o in &desk.officers {
+                trust += o.trust;
+                fear += o.fear;
+                active += u32::from(o.vacant == 0);
+                moles += u32::from(o.mole);
             }
-            let mean =
-                desk.officers.iter().map(|o| o.trust).sum::<f64>() / desk.officers.len() as f64;
-            desk.trust = rules::relax(desk.trust, mean, rate);
+            (desk.fear_sum, desk.active, desk.moles) = (fear, active, moles);
+            if !desk.officers.is_empty() {
+                let mean = trust / desk.officers.len() as f64;
+                desk.trust = rules::relax(desk.trust, mean, rate);
+            }
         }
     }
 
-    /// Writes the current value of every series of `layout` into `out`.
+    /// Writes the current value of every series of `layout` into `out` (after a step: the
+    /// state at its end).
     pub fn observe(&self, layout: &SeriesLayout, out: &mut [f64]) {
         let scenario = self.scenario;
+        let of_service = |service: usize| {
+            scenario
+                .desks
+                .iter()
+                .zip(&self.desks)
+                .filter(move |(d, _)| d.service == service)
+                .map(|(_, s)| s)
+        };
         for (value, measure) in out.iter_mut().zip(&layout.measures) {
             *value = match *measure {
                 Measure::Trust { desk } => self.desks[desk].trust,
@@ -485,9 +564,9 @@ impl<'a> Model<'a> {
                 Measure::Successes { channel } => f64::from(self.successes[channel]),
                 Measure::Scandals { channel } => f64::from(self.scandals[channel]),
                 Measure::Fear { service } => {
-                    let (sum, count) = self
-                        .officers_of(service)
-                        .fold((0.0, 0usize), |(s, n), o| (s + o.fear, n + 1));
+                    let (sum, count) = of_service(service).fold((0.0, 0usize), |(s, n), d| {
+                        (s + d.fear_sum, n + d.officers.len())
+                    });
                     if count == 0 { 0.0 } else { sum / count as f64 }
                 }
                 Measure::Permission { service } => {
@@ -499,22 +578,11 @@ impl<'a> Model<'a> {
                         / channels as f64
                 }
                 Measure::Officers { service } => {
-                    self.officers_of(service).filter(|o| o.vacant == 0).count() as f64
+                    of_service(service).map(|d| f64::from(d.active)).sum()
                 }
-                Measure::Moles { service } => {
-                    self.officers_of(service).filter(|o| o.mole).count() as f64
-                }
+                Measure::Moles { service } => of_service(service).map(|d| f64::from(d.moles)).sum(),
             };
         }
-    }
-
-    fn officers_of(&self, service: usize) -> impl Iterator<Item = &Officer> {
-        self.scenario
-            .desks
-            .iter()
-            .zip(&self.desks)
-            .filter(move |(d, _)| d.service == service)
-            .flat_map(|(_, s)| s.officers.iter())
     }
 
     /// The officers of desk `desk` (for tests and inspection).
@@ -526,19 +594,6 @@ impl<'a> Model<'a> {
     pub fn institutional_trust(&self, desk: usize) -> f64 {
         self.desks[desk].trust
     }
-}
-
-fn desk_names(
-    scenario: &Scenario,
-    channel: usize,
-    service: usize,
-    counterpart: usize,
-) -> [&str; 3] {
-    [
-        scenario.channels[channel].name.as_str(),
-        scenario.services[service].name.as_str(),
-        scenario.services[counterpart].name.as_str(),
-    ]
 }
 
 /// Two distinct mutable elements of a slice.

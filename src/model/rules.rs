@@ -51,14 +51,51 @@ pub struct ShareInputs {
 
 /// Probability that an officer shares with its counterpart in a step.
 pub fn share_probability(p: &Params, i: &ShareInputs) -> f64 {
-    let x = p.share_intercept
+    logistic(share_logit(p, i)) * i.permission.clamp(0.0, 1.0)
+}
+
+/// The logit `z` of an officer's propensity to share (`share_probability` is
+/// `logistic(z)·clamp01(permission)`).
+pub fn share_logit(p: &Params, i: &ShareInputs) -> f64 {
+    p.share_intercept
         + p.share_trust_weight * i.trust
         + p.share_ambition_weight * i.ambition
         + p.share_threat_weight * i.threat
         + p.share_engagement_weight * i.engagement
         - p.share_fear_weight * i.fear
-        - p.share_secrecy_weight * i.secrecy;
-    logistic(x) * i.permission.clamp(0.0, 1.0)
+        - p.share_secrecy_weight * i.secrecy
+}
+
+/// Grid of the logistic bracket table: `z` from `−BRACKET_RANGE` to `BRACKET_RANGE` in steps
+/// of `1/BRACKET_DENSITY`.
+const BRACKET_RANGE: f64 = 32.0;
+const BRACKET_DENSITY: f64 = 16.0;
+const BRACKET_POINTS: usize = (2.0 * BRACKET_RANGE * BRACKET_DENSITY) as usize + 1;
+
+/// `logistic` at the grid points of the bracket table, computed once (inline: no allocation).
+static BRACKETS: std::sync::LazyLock<[f64; BRACKET_POINTS]> = std::sync::LazyLock::new(|| {
+    std::array::from_fn(|i| logistic(i as f64 / BRACKET_DENSITY - BRACKET_RANGE))
+});
+
+/// Whether a draw `u` shares, i.e. `u < logistic(z) · clamp01(permission)` (7.3), decided
+/// without computing `logistic` when possible: `logistic` is increasing, so its values at the
+/// grid points around `z` bracket it, and a draw outside the bracket is decided by the
+/// bracket alone. Only draws inside it (at most 1/64 of them) compute the exponential. The
+/// decision is the same as computing `logistic(z)` every time.
+pub fn shares(u: f64, z: f64, permission: f64) -> bool {
+    let permission = permission.clamp(0.0, 1.0);
+    let position = (z + BRACKET_RANGE) * BRACKET_DENSITY;
+    if position >= 0.0 && position < (BRACKET_POINTS - 1) as f64 {
+        let i = position as usize;
+        let brackets = &*BRACKETS;
+        if u < brackets[i] * permission {
+            return true;
+        }
+        if u >= brackets[i + 1] * permission {
+            return false;
+        }
+    }
+    u < logistic(z) * permission
 }
 
 /// Probability that a reciprocated exchange produces a joint success.
@@ -141,6 +178,27 @@ mod tests {
         assert!(more(|i| i.fear = 0.8) < base);
         assert!(more(|i| i.secrecy = 0.9) < base);
         assert!(more(|i| i.permission = 0.0) == 0.0);
+    }
+
+    #[test]
+    fn bracketed_share_decisions_equal_the_direct_ones() {
+        // Draws and logits dense around the grid points and far outside the table.
+        let mut mismatches = 0;
+        let mut state = 12345u64;
+        for k in 0..200_000 {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let u = (state >> 11) as f64 / (1u64 << 53) as f64;
+            let z = (k as f64 / 2_000.0 - 50.0) + (k % 7) as f64 / 113.0;
+            let permission = [1.0, 0.5, 0.0, 0.13][k % 4];
+            let direct = u < logistic(z) * permission;
+            mismatches += usize::from(shares(u, z, permission) != direct);
+            // Draws exactly at the probability.
+            let p = logistic(z) * permission;
+            assert_eq!(shares(p, z, permission), p < p);
+        }
+        assert_eq!(mismatches, 0);
     }
 
     #[test]

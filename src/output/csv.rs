@@ -128,15 +128,20 @@ pub fn write_events(path: &Path, scenario: &Scenario) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `targets.csv`: each target's observed value, condition and verdict.
+/// `targets.csv`: each target's observed value (a number; for an extreme also its date, in
+/// a column of its own so that both columns keep one type), condition, verdict on the
+/// ensemble's curve, and share of runs in which it holds.
 pub fn write_targets(path: &Path, outcomes: &[Outcome]) -> anyhow::Result<()> {
     let mut out = writer(path)?;
     out.write_record([
         "id",
         "series",
-        "observed",
+        "value",
+        "date",
+        "margin",
         "condition",
         "pass",
+        "share_holding",
         "window_from",
         "window_to",
         "description",
@@ -145,9 +150,12 @@ pub fn write_targets(path: &Path, outcomes: &[Outcome]) -> anyhow::Result<()> {
         out.write_record([
             o.id.clone(),
             o.series.join(";"),
-            o.observed.clone(),
+            number(o.measured.value),
+            o.measured.date.map(|d| d.to_string()).unwrap_or_default(),
+            number(o.margin),
             o.bound.clone(),
             o.pass.to_string(),
+            number(o.share_holding),
             o.window.0.to_string(),
             o.window.1.to_string(),
             o.description.clone(),

@@ -45,6 +45,8 @@ pub struct Manifest {
     pub runs: u32,
     /// Worker threads used (outputs do not depend on it).
     pub threads: usize,
+    /// How the quantiles were computed (exact, or streamed with its error bound).
+    pub quantiles: String,
     /// Scenarios (and their variants) with their inputs and effective parameters.
     pub scenarios: Vec<ScenarioRecord>,
     /// Files written, with their digests (the manifest itself excluded).
@@ -69,6 +71,7 @@ impl Manifest {
             seed,
             runs,
             threads,
+            quantiles: crate::aggregate::QuantileMethod::Exact.to_string(),
             scenarios,
             files: Vec::new(),
         }

@@ -1,12 +1,19 @@
-//! Running the model: one run, or a seeded ensemble in parallel.
+//! Running the model: one run, or a seeded ensemble in parallel whose runs are handed, one
+//! at a time and in run order, to whatever summarises them ([`for_each_run`], [`ensemble`]).
 //!
 //! Run `i` of an ensemble always uses the streams of run index `i`, whichever thread runs it,
-//! and runs are collected in index order: outputs do not depend on the thread count.
+//! and runs are consumed in index order: outputs do not depend on the thread count. Only a
+//! bounded batch of runs is in memory at any time, whatever the number of runs.
+
+mod ensemble;
+
+pub use ensemble::{EnsembleResult, ensemble};
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use rayon::prelude::*;
 
+use crate::model::streams::StreamKeys;
 use crate::model::{Model, SeriesLayout};
 use crate::scenario::{Date, Scenario};
 
@@ -37,106 +44,169 @@ impl Schedule {
     }
 }
 
-/// The recorded series of one run: `values[step * n_series + series]`.
-pub type RunRecord = Vec<f64>;
+/// What every run of a scenario with one master seed shares, prepared once: the series
+/// recorded, the event schedule and the random streams' keys.
+#[derive(Debug, Clone)]
+pub struct Prepared<'a> {
+    /// The scenario.
+    pub scenario: &'a Scenario,
+    /// Master seed.
+    pub seed: u64,
+    /// The series recorded each step.
+    pub layout: SeriesLayout,
+    /// Which events act at each step.
+    pub schedule: Schedule,
+    /// The keys of every random stream.
+    pub keys: StreamKeys,
+}
 
-/// Simulates run `run` of `scenario` with master seed `seed` and records every series.
-pub fn run_once(
-    scenario: &Scenario,
-    layout: &SeriesLayout,
-    schedule: &Schedule,
-    seed: u64,
-    run: u32,
-) -> RunRecord {
-    let steps = scenario.timeline.steps();
-    let n = layout.len();
-    let mut record = vec![0.0; steps * n];
-    let mut model = Model::new(scenario, seed, run);
-    for (step, row) in record.chunks_exact_mut(n).enumerate() {
-        model.step(schedule.at(step));
-        model.observe(layout, row);
+impl<'a> Prepared<'a> {
+    /// Prepares `scenario` for runs with master seed `seed`.
+    pub fn new(scenario: &'a Scenario, seed: u64) -> Prepared<'a> {
+        Prepared {
+            scenario,
+            seed,
+            layout: SeriesLayout::new(scenario),
+            schedule: Schedule::new(scenario),
+            keys: StreamKeys::new(scenario, seed),
+        }
     }
-    record
+
+    /// Recorded steps.
+    pub fn steps(&self) -> usize {
+        self.scenario.timeline.steps()
+    }
+
+    /// Length of one run's record: steps × series.
+    pub fn record_len(&self) -> usize {
+        self.steps() * self.layout.len()
+    }
+
+    /// The date of each recorded step (its last day).
+    pub fn dates(&self) -> Vec<Date> {
+        let timeline = self.scenario.timeline;
+        (0..timeline.steps())
+            .map(|s| timeline.step_date(s))
+            .collect()
+    }
+}
+
+/// Simulates run `run` and records every series into `record`, as
+/// `record[step * series + s]` (`record` must have [`Prepared::record_len`] values).
+pub fn run_once(prepared: &Prepared, run: u32, record: &mut [f64]) {
+    let n = prepared.layout.len();
+    let mut model = Model::new(prepared.scenario, &prepared.keys, run);
+    for (step, row) in record.chunks_exact_mut(n.max(1)).enumerate() {
+        model.step(prepared.schedule.at(step));
+        model.observe(&prepared.layout, row);
+    }
 }
 
 /// Options of an ensemble.
 pub struct EnsembleOptions<'a> {
-    /// Master seed.
-    pub seed: u64,
     /// Number of runs.
     pub runs: u32,
     /// Worker threads (0: one per core).
     pub threads: usize,
     /// Called after each finished run (progress reporting).
     pub on_run: Option<&'a (dyn Fn() + Sync)>,
-    /// Set to stop early; the ensemble then returns [`Interrupted`].
+    /// Set to stop early; the ensemble then returns [`RunError::Interrupted`].
     pub cancel: Option<&'a AtomicBool>,
 }
 
-/// The ensemble was interrupted before it finished.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("interrupted")]
-pub struct Interrupted;
-
-/// The recorded runs of an ensemble.
-#[derive(Debug, Clone)]
-pub struct Ensemble {
-    /// The series recorded.
-    pub layout: SeriesLayout,
-    /// The date of each step (its last day).
-    pub dates: Vec<Date>,
-    /// Master seed.
-    pub seed: u64,
-    /// One record per run, in run order.
-    pub runs: Vec<RunRecord>,
+/// Why an ensemble did not finish.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RunError {
+    /// Stopped by the cancel flag (Ctrl-C).
+    #[error("interrupted")]
+    Interrupted,
+    /// The worker threads could not be started.
+    #[error("cannot start {threads} worker threads: {reason}")]
+    Threads {
+        /// Threads asked for.
+        threads: usize,
+        /// The system's answer.
+        reason: String,
+    },
 }
 
-impl Ensemble {
-    /// Value of series `series` at `step` in run `run`.
-    pub fn value(&self, run: usize, step: usize, series: usize) -> f64 {
-        self.runs[run][step * self.layout.len() + series]
-    }
-}
+/// Runs per batch and worker thread: enough to keep every worker busy, few enough that the
+/// records in flight stay small.
+const RUNS_PER_THREAD_BATCH: usize = 8;
 
-/// Runs the ensemble of `scenario` in parallel.
-pub fn run_ensemble(
-    scenario: &Scenario,
+/// Simulates runs `0 … runs−1` of every prepared scenario in parallel and hands the records of
+/// each run index — one per scenario, in the order given — to `sink`, in run order. Runs of
+/// the same index use the same streams in every scenario (common random numbers), so `sink`
+/// sees paired runs. At most two batches of runs are in memory at once.
+pub fn for_each_run(
+    prepared: &[&Prepared],
     options: &EnsembleOptions,
-) -> Result<Ensemble, Interrupted> {
-    let layout = SeriesLayout::new(scenario);
-    let schedule = Schedule::new(scenario);
+    mut sink: impl FnMut(u32, &[&[f64]]) + Send,
+) -> Result<(), RunError> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(options.threads)
+        .build()
+        .map_err(|e| RunError::Threads {
+            threads: options.threads,
+            reason: e.to_string(),
+        })?;
+    let threads = pool.current_num_threads().max(1);
+    let batch = (threads * RUNS_PER_THREAD_BATCH)
+        .min(options.runs as usize)
+        .max(1);
+    let lengths: Vec<usize> = prepared.iter().map(|p| p.record_len()).collect();
+    let new_buffers = || -> Vec<Vec<Vec<f64>>> {
+        (0..batch)
+            .map(|_| lengths.iter().map(|&len| vec![0.0; len]).collect())
+            .collect()
+    };
     let cancelled = || options.cancel.is_some_and(|c| c.load(Ordering::Relaxed));
-    let work = || {
-        (0..options.runs)
-            .into_par_iter()
-            .map(|run| {
+    // Fills `buffers` with runs `first …` (as many as there are buffers, up to `runs`).
+    let compute = |buffers: &mut [Vec<Vec<f64>>], first: u32| {
+        buffers
+            .par_iter_mut()
+            .enumerate()
+            .filter(|(i, _)| first as usize + i < options.runs as usize)
+            .for_each(|(i, records)| {
                 if cancelled() {
-                    return None;
+                    return;
                 }
-                let record = run_once(scenario, &layout, &schedule, options.seed, run);
+                for (p, record) in prepared.iter().zip(records.iter_mut()) {
+                    run_once(p, first + i as u32, record);
+                }
                 if let Some(tick) = options.on_run {
                     tick();
                 }
-                Some(record)
-            })
-            .collect::<Option<Vec<_>>>()
+            });
     };
-    let runs = match rayon::ThreadPoolBuilder::new()
-        .num_threads(options.threads)
-        .build()
-    {
-        Ok(pool) => pool.install(work),
-        // A pool cannot be built (e.g. thread limits): fall back to the global one.
-        Err(_) => work(),
-    };
-    let runs = runs.filter(|_| !cancelled()).ok_or(Interrupted)?;
-    let timeline = scenario.timeline;
-    Ok(Ensemble {
-        dates: (0..timeline.steps())
-            .map(|s| timeline.step_date(s))
-            .collect(),
-        layout,
-        seed: options.seed,
-        runs,
-    })
+    let mut ready = new_buffers();
+    let mut next = new_buffers();
+    pool.install(|| {
+        compute(&mut ready, 0);
+        let mut first = 0u32;
+        while first < options.runs && !cancelled() {
+            let following = first.saturating_add(batch as u32);
+            // Summarise this batch while the workers simulate the next one.
+            rayon::join(
+                || {
+                    let count = (options.runs - first).min(batch as u32);
+                    for (i, records) in ready.iter().take(count as usize).enumerate() {
+                        let views: Vec<&[f64]> = records.iter().map(|r| r.as_slice()).collect();
+                        sink(first + i as u32, &views);
+                    }
+                },
+                || {
+                    if following < options.runs {
+                        compute(&mut next, following);
+                    }
+                },
+            );
+            std::mem::swap(&mut ready, &mut next);
+            first = following;
+        }
+    });
+    if cancelled() {
+        return Err(RunError::Interrupted);
+    }
+    Ok(())
 }

@@ -2,10 +2,8 @@
 
 use globset::Glob;
 
-use super::spec::{OtherSpec, Reduce, TargetSpec, Test};
-use crate::aggregate::Stats;
+use super::spec::{Reduce, TargetSpec, Test};
 use crate::model::SeriesLayout;
-use crate::runner::Ensemble;
 use crate::scenario::{Date, Scenario, ScenarioError};
 
 /// A target whose series have been resolved.
@@ -71,6 +69,25 @@ pub fn compile(scenario: &Scenario) -> Result<Vec<Target>, ScenarioError> {
         .collect()
 }
 
+/// What a target measured on one curve (the ensemble's statistic, or one run).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Measurement {
+    /// The tested value (for `argmax`/`argmin`: the extreme's value); NaN when undefined.
+    pub value: f64,
+    /// For `argmax`/`argmin`: the date of the extreme.
+    pub date: Option<Date>,
+    /// Signed distance to the condition's boundary, positive when it holds (in the tested
+    /// value's units; in years for the date of an extreme). Calibration climbs it.
+    pub margin: f64,
+}
+
+impl Measurement {
+    /// Whether the condition holds (with a tolerance for rounding).
+    pub fn holds(&self) -> bool {
+        self.margin >= -1e-12
+    }
+}
+
 /// The result of one target on an ensemble.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Outcome {
@@ -78,37 +95,49 @@ pub struct Outcome {
     pub id: String,
     /// The stylized fact in words.
     pub description: String,
-    /// The tested value, formatted (a number, or a date for argmax/argmin).
-    pub observed: String,
+    /// What the target measured on the ensemble's statistic curve.
+    pub measured: Measurement,
     /// The condition, formatted (`≥ 0.25`, `in 2013-04-15 … 2014-02-23`).
     pub bound: String,
-    /// Whether the condition holds.
+    /// Whether the condition holds on the ensemble's statistic curve.
     pub pass: bool,
-    /// Signed distance to the condition's boundary, positive when it holds (in the tested
-    /// value's units; in years for the date of an extreme). Calibration climbs it.
+    /// Signed distance to the condition's boundary on the statistic curve (see
+    /// [`Measurement::margin`]).
     pub margin: f64,
+    /// Share of the runs in which the condition holds, each run judged on its own curve.
+    pub share_holding: f64,
     /// The window the target looks at, for plots.
     pub window: (Date, Date),
     /// Names of the series it reads.
     pub series: Vec<String>,
 }
 
-/// The statistic curve of the per-run mean of `series`.
-pub fn curve(ensemble: &Ensemble, series: &[usize], statistic: &str) -> Vec<f64> {
-    let steps = ensemble.dates.len();
-    let mut column = vec![0.0; ensemble.runs.len()];
-    (0..steps)
-        .map(|step| {
-            for (run, value) in column.iter_mut().enumerate() {
-                *value = series
-                    .iter()
-                    .map(|&s| ensemble.value(run, step, s))
-                    .sum::<f64>()
-                    / series.len() as f64;
-            }
-            Stats::of(&mut column).get(statistic).unwrap_or(f64::NAN)
-        })
-        .collect()
+impl Outcome {
+    /// The measured value as printed: a number, or a date with the extreme's value.
+    pub fn observed(&self) -> String {
+        let value = format_value(self.measured.value);
+        match self.measured.date {
+            Some(date) => format!("{date} ({value})"),
+            None => value,
+        }
+    }
+}
+
+/// A number with three decimals, never "-0.000".
+pub fn format_value(value: f64) -> String {
+    if !value.is_finite() {
+        return "none".into();
+    }
+    let text = format!("{value:.3}");
+    if text
+        .trim_start_matches('-')
+        .chars()
+        .all(|c| c == '0' || c == '.')
+    {
+        "0.000".into()
+    } else {
+        text
+    }
 }
 
 /// Reads curves at dates and over windows.
@@ -133,13 +162,26 @@ impl Reader<'_> {
     }
 
     fn reduce(&self, from: Date, to: Date, how: Reduce) -> f64 {
-        let values: Vec<f64> = self.window(from, to).map(|(_, v)| v).collect();
+        let mut count = 0usize;
+        let (mut sum, mut min, mut max) = (0.0, f64::INFINITY, f64::NEG_INFINITY);
+        let (mut first, mut last) = (f64::NAN, f64::NAN);
+        for (_, v) in self.window(from, to) {
+            if count == 0 {
+                first = v;
+            }
+            last = v;
+            count += 1;
+            sum += v;
+            min = min.min(v);
+            max = max.max(v);
+        }
         match how {
-            Reduce::Mean => values.iter().sum::<f64>() / values.len().max(1) as f64,
-            Reduce::Min => values.iter().copied().fold(f64::INFINITY, f64::min),
-            Reduce::Max => values.iter().copied().fold(f64::NEG_INFINITY, f64::max),
-            Reduce::First => values.first().copied().unwrap_or(f64::NAN),
-            Reduce::Last => values.last().copied().unwrap_or(f64::NAN),
+            Reduce::Mean if count > 0 => sum / count as f64,
+            Reduce::Mean => f64::NAN,
+            Reduce::Min => min,
+            Reduce::Max => max,
+            Reduce::First => first,
+            Reduce::Last => last,
         }
     }
 
@@ -171,11 +213,18 @@ fn format_bound(spec: &TargetSpec) -> String {
     } else {
         ""
     };
-    match (spec.at_least, spec.at_most) {
+    let extra = match (spec.at_least, spec.at_most) {
         (Some(lo), Some(hi)) => format!("{lo}{scale} … {hi}{scale}"),
         (Some(lo), None) => format!("≥ {lo}{scale}"),
         (None, Some(hi)) => format!("≤ {hi}{scale}"),
         (None, None) => String::new(),
+    };
+    match (spec.test, spec.within) {
+        (Test::Argmax | Test::Argmin, Some([a, b])) if extra.is_empty() => {
+            format!("in {a} … {b}")
+        }
+        (Test::Argmax | Test::Argmin, Some([a, b])) => format!("in {a} … {b}, value {extra}"),
+        _ => extra,
     }
 }
 
@@ -190,112 +239,114 @@ fn bound_margin(spec: &TargetSpec, value: f64) -> f64 {
     low.min(high)
 }
 
-/// Whether a margin means the condition holds (with a tolerance for rounding).
-fn holds(margin: f64) -> bool {
-    margin >= -1e-12
-}
-
 /// Signed distance in years of `date` to the window `[a, b]`: positive inside.
 fn date_margin(date: Date, a: Date, b: Date) -> f64 {
     let years = |from: Date, to: Date| from.days_until(to) as f64 / 365.25;
     years(a, date).min(years(date, b))
 }
 
-/// Evaluates `target` on `ensemble`.
-pub fn evaluate(target: &Target, ensemble: &Ensemble) -> Outcome {
-    let spec = &target.spec;
-    let y = curve(ensemble, &target.series, &spec.statistic);
-    let dates = &ensemble.dates;
-    let read = Reader { dates, y: &y };
-    let (start, end) = (dates[0], dates[dates.len() - 1]);
+/// Measures `spec` on the curve `y` (one value per step, dated `dates`); `other` is the curve
+/// of a compare target's `other` series (the same as `y` when it names none).
+pub fn measure(spec: &TargetSpec, dates: &[Date], y: &[f64], other: &[f64]) -> Measurement {
+    let read = Reader { dates, y };
+    let none = Measurement {
+        value: f64::NAN,
+        date: None,
+        margin: f64::NEG_INFINITY,
+    };
+    let (Some(&start), Some(&end)) = (dates.first(), dates.last()) else {
+        return none;
+    };
     let from = spec.from.unwrap_or(start);
     let to = spec.to.unwrap_or(end);
-    let mut window = (spec.at.unwrap_or(from), spec.at.unwrap_or(to));
-    let range = spec.relative_to_range.map(|[a, b]| {
-        let hi = read.reduce(a, b, Reduce::Max);
-        let lo = read.reduce(a, b, Reduce::Min);
-        hi - lo
-    });
+    let range = spec
+        .relative_to_range
+        .map(|[a, b]| read.reduce(a, b, Reduce::Max) - read.reduce(a, b, Reduce::Min));
     let scaled = |v: f64| match range {
         Some(r) if r > 0.0 => v / r,
         Some(_) => f64::NAN,
         None => v,
     };
-    let mut bound = format_bound(spec);
-    let (observed, margin) = match spec.test {
-        Test::Level => {
-            let v = scaled(read.level(spec.at, spec.from, spec.to, spec.reduce));
-            (format!("{v:.3}"), bound_margin(spec, v))
-        }
+    let value = |v: f64| Measurement {
+        value: v,
+        date: None,
+        margin: bound_margin(spec, v),
+    };
+    match spec.test {
+        Test::Level => value(scaled(read.level(spec.at, spec.from, spec.to, spec.reduce))),
         Test::Change | Test::Rise | Test::Drop => {
             let before = read.at(from);
-            let v = scaled(match spec.test {
+            value(scaled(match spec.test {
                 Test::Change => read.reduce(from, to, Reduce::Last) - before,
                 Test::Rise => read.reduce(from, to, Reduce::Max) - before,
                 _ => before - read.reduce(from, to, Reduce::Min),
-            });
-            (format!("{v:.3}"), bound_margin(spec, v))
+            }))
         }
         Test::Compare => {
             let left = read.level(spec.at, spec.from, spec.to, spec.reduce);
-            let other_y = curve(ensemble, &target.other_series, &spec.statistic);
-            let other_read = Reader { dates, y: &other_y };
-            // Validation guarantees `other`; without it the comparison is undefined (NaN fails).
-            let default = OtherSpec {
-                series: Vec::new(),
-                at: None,
-                from: None,
-                to: None,
-                reduce: None,
+            let right = match &spec.other {
+                Some(o) => Reader { dates, y: other }.level(o.at, o.from, o.to, o.reduce),
+                // Validation guarantees `other`; without it the comparison is undefined.
+                None => f64::NAN,
             };
-            let o = spec.other.as_ref().unwrap_or(&default);
-            let right = other_read.level(o.at, o.from, o.to, o.reduce);
-            let v = scaled(left - right);
-            if let Some(d) = o.at.or(o.from) {
-                window = (window.0.min(d), window.1.max(o.to.unwrap_or(d)));
-            }
-            (format!("{v:.3}"), bound_margin(spec, v))
+            value(scaled(left - right))
         }
         Test::Argmax | Test::Argmin => {
             // Validation guarantees `within`; the whole horizon stands in otherwise.
             let [a, b] = spec.within.unwrap_or([start, end]);
-            window = (a, b);
             match read.extreme(from, to, spec.test == Test::Argmax) {
-                Some((index, value)) => {
-                    let date = dates[index];
-                    let value_margin = bound_margin(spec, value);
-                    let extra = format_bound(spec);
-                    bound = if extra.is_empty() {
-                        format!("in {a} … {b}")
-                    } else {
-                        format!("in {a} … {b}, value {extra}")
-                    };
-                    (
-                        format!("{date} ({value:.3})"),
-                        date_margin(date, a, b).min(value_margin),
-                    )
-                }
-                None => ("none".into(), f64::NEG_INFINITY),
+                Some((index, extreme)) => Measurement {
+                    value: extreme,
+                    date: Some(dates[index]),
+                    margin: date_margin(dates[index], a, b).min(bound_margin(spec, extreme)),
+                },
+                None => none,
             }
         }
-    };
-    Outcome {
-        id: spec.id.clone(),
-        description: spec.description.clone(),
-        observed,
-        bound,
-        pass: holds(margin),
-        margin,
-        window,
-        series: target
-            .series
-            .iter()
-            .map(|&s| ensemble.layout.names[s].clone())
-            .collect(),
     }
 }
 
-/// Evaluates every target.
-pub fn evaluate_all(targets: &[Target], ensemble: &Ensemble) -> Vec<Outcome> {
-    targets.iter().map(|t| evaluate(t, ensemble)).collect()
+/// The window a target looks at, for plots: its date or window, widened to a compare
+/// target's other date or window; for extremes, the `within` window.
+pub fn window(spec: &TargetSpec, start: Date, end: Date) -> (Date, Date) {
+    if let (Test::Argmax | Test::Argmin, Some([a, b])) = (spec.test, spec.within) {
+        return (a, b);
+    }
+    let from = spec.from.unwrap_or(start);
+    let to = spec.to.unwrap_or(end);
+    let mut window = (spec.at.unwrap_or(from), spec.at.unwrap_or(to));
+    if let Some(o) = &spec.other
+        && let Some(d) = o.at.or(o.from)
+    {
+        window = (window.0.min(d), window.1.max(o.to.unwrap_or(d)));
+    }
+    window
+}
+
+/// The outcome of `target` given its measurement on the ensemble's statistic curve and the
+/// share of runs in which it held; `horizon` is the scenario's (start, end).
+pub fn outcome(
+    target: &Target,
+    layout: &SeriesLayout,
+    horizon: (Date, Date),
+    measured: Measurement,
+    share_holding: f64,
+) -> Outcome {
+    let spec = &target.spec;
+    let (start, end) = horizon;
+    Outcome {
+        id: spec.id.clone(),
+        description: spec.description.clone(),
+        measured,
+        bound: format_bound(spec),
+        pass: measured.holds(),
+        margin: measured.margin,
+        share_holding,
+        window: window(spec, start, end),
+        series: target
+            .series
+            .iter()
+            .map(|&s| layout.names[s].clone())
+            .collect(),
+    }
 }
