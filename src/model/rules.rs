@@ -132,9 +132,26 @@ pub fn scandal_weight(p: &Params, magnitude: f64, public: bool) -> f64 {
     }
 }
 
-/// How many of `desk_size` officers a mole hunt of `magnitude` sweeps up.
+/// How many of `desk_size` officers a mole hunt of `magnitude` sweeps up:
+/// `min(n, round(hunt_sweep·m·n))`, rounding halves away from zero (0.45 × 10 → 5).
 pub fn sweep_count(p: &Params, magnitude: f64, desk_size: usize) -> usize {
     ((p.hunt_sweep * magnitude * desk_size as f64).round() as usize).min(desk_size)
+}
+
+/// Steps a post stays empty after its officer is removed: `vacancy_steps` rounded, halves
+/// away from zero.
+pub fn vacancy(p: &Params) -> u32 {
+    p.vacancy_steps.round() as u32
+}
+
+/// A memory level healed by good experience: a share `rate·share` of the way back to the
+/// channel baseline (never beyond it), where `share` is the desk's joint successes this step
+/// per officer, or a joint-success event's magnitude.
+pub fn heal(memory: f64, baseline: f64, rate: f64, share: f64) -> f64 {
+    if memory >= baseline {
+        return memory;
+    }
+    relax(memory, baseline, (rate * share).clamp(0.0, 1.0))
 }
 
 #[cfg(test)]
@@ -223,5 +240,23 @@ mod tests {
             ..Params::default()
         };
         assert_eq!(sweep_count(&p, 1.0, 3), 3);
+        let p = Params {
+            hunt_sweep: 0.45,
+            ..Params::default()
+        };
+        assert_eq!(sweep_count(&p, 1.0, 10), 5, "4.5 rounds away from zero");
+    }
+
+    #[test]
+    fn memories_heal_toward_the_baseline_but_never_past_it() {
+        let healed = heal(0.1, 0.3, 0.5, 0.5);
+        assert!((healed - 0.15).abs() < 1e-12);
+        assert_eq!(heal(0.3, 0.3, 0.5, 1.0), 0.3);
+        assert_eq!(
+            heal(0.4, 0.3, 0.5, 1.0),
+            0.4,
+            "a memory above the baseline stays"
+        );
+        assert!(heal(0.1, 0.3, 1.0, 5.0) <= 0.3);
     }
 }

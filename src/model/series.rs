@@ -57,6 +57,9 @@ pub struct SeriesLayout {
     pub names: Vec<String>,
     /// What each series measures, parallel to `names`.
     pub measures: Vec<Measure>,
+    /// The desks each series sums over (sharing: the service's desks on the channel; fear,
+    /// officers, moles: the service's desks), parallel to `names`; empty for the others.
+    pub desks: Vec<Vec<usize>>,
 }
 
 impl SeriesLayout {
@@ -66,6 +69,7 @@ impl SeriesLayout {
         let mut layout = SeriesLayout {
             names: Vec::new(),
             measures: Vec::new(),
+            desks: Vec::new(),
         };
         let service = |i: usize| scenario.services[i].name.as_str();
         for (index, desk) in scenario.desks.iter().enumerate() {
@@ -120,12 +124,38 @@ impl SeriesLayout {
                 layout.push(format!("{prefix}.{}", service(s)), make(s));
             }
         }
+        layout.resolve_desks(scenario);
         layout
     }
 
     fn push(&mut self, name: String, measure: Measure) {
         self.names.push(name);
         self.measures.push(measure);
+        self.desks.push(Vec::new());
+    }
+
+    /// Fills in the desks each aggregated series sums over.
+    fn resolve_desks(&mut self, scenario: &Scenario) {
+        let of = |keep: &dyn Fn(&crate::scenario::Desk) -> bool| -> Vec<usize> {
+            scenario
+                .desks
+                .iter()
+                .enumerate()
+                .filter(|(_, d)| keep(d))
+                .map(|(i, _)| i)
+                .collect()
+        };
+        for (measure, desks) in self.measures.iter().zip(&mut self.desks) {
+            *desks = match *measure {
+                Measure::Sharing { channel, service } => {
+                    of(&|d| d.channel == channel && d.service == service)
+                }
+                Measure::Fear { service }
+                | Measure::Officers { service }
+                | Measure::Moles { service } => of(&|d| d.service == service),
+                _ => Vec::new(),
+            };
+        }
     }
 
     /// Number of series.

@@ -91,11 +91,12 @@ impl<'a> Prepared<'a> {
     }
 }
 
-/// Simulates run `run` and records every series into `record`, as
+/// Simulates run `run` (spin-up first, unrecorded) and records every series into `record`, as
 /// `record[step * series + s]` (`record` must have [`Prepared::record_len`] values).
 pub fn run_once(prepared: &Prepared, run: u32, record: &mut [f64]) {
     let n = prepared.layout.len();
     let mut model = Model::new(prepared.scenario, &prepared.keys, run);
+    model.spin_up();
     for (step, row) in record.chunks_exact_mut(n.max(1)).enumerate() {
         model.step(prepared.schedule.at(step));
         model.observe(&prepared.layout, row);

@@ -63,6 +63,8 @@ pub struct Timeline {
     pub end: Date,
     /// Days per step.
     pub step_days: u32,
+    /// Unrecorded steps run without events before `start` (from `horizon.spin_up` years).
+    pub spin_up_steps: u32,
 }
 
 impl Timeline {

@@ -79,6 +79,12 @@ pub(crate) fn check_name(key: &str, name: &str, what: &str) -> Result<()> {
     }
 }
 
+/// The longest spin-up a scenario may ask for, in years.
+pub const MAX_SPIN_UP_YEARS: f64 = 50.0;
+
+/// Days in a year, for converting `horizon.spin_up` into steps.
+const DAYS_PER_YEAR: f64 = 365.25;
+
 fn timeline(raw: &RawScenario) -> Result<Timeline> {
     let h = &raw.horizon;
     if h.end <= h.start {
@@ -96,10 +102,20 @@ fn timeline(raw: &RawScenario) -> Result<Timeline> {
             format!("{} days per step, expected 1 to 366", h.step_days),
         ));
     }
+    if !(h.spin_up.is_finite() && (0.0..=MAX_SPIN_UP_YEARS).contains(&h.spin_up)) {
+        return Err(ScenarioError::at_key(
+            "horizon.spin_up",
+            format!(
+                "{} years of spin-up, expected a number of years from 0 to {MAX_SPIN_UP_YEARS}",
+                h.spin_up
+            ),
+        ));
+    }
     Ok(Timeline {
         start: h.start,
         end: h.end,
         step_days: h.step_days,
+        spin_up_steps: (h.spin_up * DAYS_PER_YEAR / f64::from(h.step_days)).ceil() as u32,
     })
 }
 
