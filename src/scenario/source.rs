@@ -276,11 +276,15 @@ fn check_file_type(path: &Path, metadata: &std::fs::Metadata) -> Result<(), Stri
 /// The text of a scenario file: UTF-8, without the byte-order mark some editors write.
 fn decode(path: &Path, bytes: &[u8]) -> Result<String, ScenarioError> {
     if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
-        return Err(ScenarioError::in_file(
-            path,
-            None,
-            "the file is UTF-16 text, expected a TOML file in UTF-8 (save it as UTF-8)",
-        ));
+        return Err(ScenarioError {
+            origin: Origin::File {
+                path: path.to_path_buf(),
+                position: Some((1, 1)),
+            },
+            key: None,
+            message: "the file is UTF-16 text, expected a TOML file in UTF-8 (save it as UTF-8)"
+                .into(),
+        });
     }
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     match std::str::from_utf8(bytes) {
@@ -375,6 +379,18 @@ fn load_table(
     let what_if: RawWhatIf = toml::from_str(&file.text).map_err(|e| toml_error(&file, &e))?;
     typed::<EventSpec>(&file, &what_if.events, "event")?;
     typed::<TargetSpec>(&file, &what_if.targets, "target")?;
+    if what_if.extends.trim().is_empty() {
+        let position = locate(&file.text, "extends").map(|o| line_column(&file.text, o));
+        return Err(ScenarioError {
+            origin: Origin::File {
+                path: file.path.clone(),
+                position,
+            },
+            key: Some("extends".into()),
+            message: "empty `extends`, expected the path of a base scenario, relative to this file"
+                .into(),
+        });
+    }
     if stack.len() >= MAX_EXTENDS_DEPTH {
         let position = locate(&file.text, "extends").map(|o| line_column(&file.text, o));
         return Err(ScenarioError {

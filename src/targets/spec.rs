@@ -291,7 +291,10 @@ fn check_fields_read(
     let ignored = |field: &str, reads: &str| {
         ScenarioError::at_key(
             key(field),
-            format!("`{field}` is not read by a {test} target ({reads}), expected it removed"),
+            format!(
+                "`{field}` is not read by {} {test} target ({reads}), expected it removed",
+                if test.starts_with('a') { "an" } else { "a" }
+            ),
         )
     };
     if t.reduce.is_some() && !(levelled && t.at.is_none()) {
