@@ -145,7 +145,7 @@ fn mutate(text: &str, rng: &mut Rng) -> String {
         }
         match rng.below(10) {
             // A value replaced by a hostile one.
-            0 | 1 | 2 => {
+            0..=2 => {
                 if let Some(eq) = out[i].find(" = ") {
                     let value = *rng.pick(HOSTILE_VALUES);
                     out[i] = format!("{} = {value}", &out[i][..eq]);
@@ -185,7 +185,8 @@ fn mutate(text: &str, rng: &mut Rng) -> String {
                 if rng.chance(30) {
                     joined.truncate(at);
                 } else {
-                    joined.insert_str(at, *rng.pick(INSERTED));
+                    let inserted: &&str = rng.pick(INSERTED);
+                    joined.insert_str(at, inserted);
                 }
                 text = joined;
                 continue;
