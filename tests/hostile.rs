@@ -257,6 +257,17 @@ fn scenarios_beyond_the_caps_are_refused_quickly() {
         "{text}"
     );
 
+    let mut many_sets = vec!["check".to_string(), SMALL.to_string()];
+    for _ in 0..1001 {
+        many_sets.extend(["--set".to_string(), "params.trust_drift=0.05".to_string()]);
+    }
+    let output = liaison().args(&many_sets).output().unwrap();
+    let text = fails(&output, "1001 --set");
+    assert!(
+        text.contains("1001 overrides, expected at most 1000"),
+        "{text}"
+    );
+
     let long = dir.path().join("long.toml");
     let text = small_text()
         .replace("start = 2013-01-01", "start = 0001-01-01")

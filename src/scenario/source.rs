@@ -2,6 +2,7 @@
 //! `--set` overrides, then validation. Every error leaves here with a file, a position and a
 //! key whenever they can be known.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -74,6 +75,13 @@ pub fn load_until(
     let mut overridden = Vec::new();
     let mut stack = Vec::new();
     let mut table = load_table(path, &mut stack, &mut sources, &mut overridden)?;
+    if sets.len() > MAX_OVERRIDES {
+        return Err(ScenarioError {
+            origin: Origin::Option("--set".into()),
+            key: None,
+            message: format!("{} overrides, expected at most {MAX_OVERRIDES}", sets.len()),
+        });
+    }
     for option in sets {
         let origin = Origin::CommandLine(option.clone());
         let (key, value) = overrides::split_assignment(option).ok_or_else(|| ScenarioError {
@@ -181,6 +189,10 @@ fn apply_override(
 /// Largest scenario file read: a hundred times the bundled scenario, small enough that a
 /// mistaken path (a log, a data set) is refused before it is parsed.
 pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
+
+/// Most overrides in a `[set]` table or on one command line: each is checked against the
+/// whole scenario, so their number bounds the work of loading.
+pub const MAX_OVERRIDES: usize = 1_000;
 
 /// Longest `extends` chain followed: far more than any what-if needs, and a bound on the
 /// recursion of [`load_table`].
@@ -464,18 +476,21 @@ fn load_table(
         let Some(list) = list.as_array_mut() else {
             continue;
         };
+        // Sets, not repeated scans: a long removal list stays linear.
+        let id_of = |e: &toml::Value| e.get("id").and_then(toml::Value::as_str).map(String::from);
+        let present: HashSet<String> = list.iter().filter_map(id_of).collect();
+        let mut removing: HashSet<&str> = HashSet::new();
         for id in ids {
-            let before = list.len();
-            list.retain(|e| e.get("id").and_then(toml::Value::as_str) != Some(id.as_str()));
-            if list.len() == before {
+            if !present.contains(id) || !removing.insert(id.as_str()) {
                 return Err(error_at(
                     format!("remove_{array}s"),
                     format!(
-                        "the base scenario has no {array} with id `{id}`, expected an existing id"
+                        "the base scenario has no {array} with id `{id}` (or it is listed twice), expected an existing id"
                     ),
                 ));
             }
         }
+        list.retain(|e| id_of(e).is_none_or(|id| !removing.contains(id.as_str())));
     }
     for (array, added) in [("event", &what_if.events), ("target", &what_if.targets)] {
         check_added_ids(file, &base, array, added)?;
@@ -496,7 +511,17 @@ fn load_table(
             toml::Value::String(description.clone()),
         );
     }
-    for (key, value) in flatten_set(&what_if.set) {
+    let entries = flatten_set(&what_if.set);
+    if entries.len() > MAX_OVERRIDES {
+        return Err(error_at(
+            "set".into(),
+            format!(
+                "{} overrides, expected at most {MAX_OVERRIDES}",
+                entries.len()
+            ),
+        ));
+    }
+    for (key, value) in entries {
         let key = &key;
         let position = locate(&file.text, &format!("set.{key}"))
             .or_else(|| locate(&file.text, "set"))

@@ -101,6 +101,15 @@ pub(crate) fn check_label(key: &str, text: &str, what: &str, expected: &str) -> 
             format!("empty {what}, expected {expected}"),
         ));
     }
+    if let Some(c) = text.chars().find(|c| c.is_control()) {
+        return Err(ScenarioError::at_key(
+            key,
+            format!(
+                "{what} contains the control character U+{:04X}, expected printable text on one line",
+                u32::from(c)
+            ),
+        ));
+    }
     let length = text.chars().count();
     if length > MAX_LABEL {
         return Err(ScenarioError::at_key(
