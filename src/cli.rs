@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 
 use crate::commands;
+use crate::scenario::Date;
 
 /// The scenario run when none is given.
 pub const DEFAULT_SCENARIO: &str = "scenarios/us-russia-2011-2017.toml";
@@ -35,11 +36,52 @@ enum Command {
     Calibrate(CalibrateArgs),
 }
 
+/// Most worker threads: a thread per core is fastest, and far more than the cores only
+/// costs memory (each thread has its own stack) — enough of them fail to start.
+pub const MAX_THREADS: usize = 256;
+
+/// `--threads`: 0 (one per core) to [`MAX_THREADS`].
+fn parse_threads(text: &str) -> Result<usize, String> {
+    let n: usize = text.trim().parse().map_err(|_| {
+        format!("`{text}` is not a whole number, expected 0 (one per core) to {MAX_THREADS}")
+    })?;
+    if n > MAX_THREADS {
+        return Err(format!(
+            "{n} threads, expected 0 (one per core) to {MAX_THREADS}: more threads than cores do not make a run faster, and each costs memory"
+        ));
+    }
+    Ok(n)
+}
+
+/// `--runs`: 1 to [`crate::scenario::MAX_RUNS`], the same cap as `run.runs` in a file.
+fn parse_runs(text: &str) -> Result<u32, String> {
+    let max = crate::scenario::MAX_RUNS;
+    match text.trim().parse::<u64>() {
+        Ok(n) if (1..=u64::from(max)).contains(&n) => Ok(n as u32),
+        _ => Err(format!("expected a whole number of runs from 1 to {max}")),
+    }
+}
+
+/// `--end`: a calendar date.
+fn parse_end(text: &str) -> Result<Date, String> {
+    Date::parse(text)
+        .filter(|d| (0..=9999).contains(&d.0.year()))
+        .ok_or_else(|| "expected a date like 2014-12-31".to_string())
+}
+
+/// `--out`: a folder path, not empty.
+fn parse_out(text: &str) -> Result<PathBuf, String> {
+    if text.trim().is_empty() {
+        return Err("expected a folder path, like output".into());
+    }
+    Ok(PathBuf::from(text))
+}
+
 /// Options shared by commands that run ensembles.
 #[derive(Debug, Args, Clone)]
 pub struct EnsembleArgs {
     /// Number of runs (default: the scenario's `run.runs`).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = parse_runs)]
     pub runs: Option<u32>,
     /// Master seed (default: the scenario's `run.seed`).
     #[arg(long, value_name = "S")]
@@ -53,10 +95,10 @@ pub struct EnsembleArgs {
 #[derive(Debug, Args, Clone)]
 pub struct OutputArgs {
     /// Output root folder.
-    #[arg(long, value_name = "DIR", default_value = "output")]
+    #[arg(long, value_name = "DIR", default_value = "output", value_parser = parse_out)]
     pub out: PathBuf,
-    /// Worker threads (default: one per core). Outputs do not depend on it.
-    #[arg(long, value_name = "N", default_value_t = 0)]
+    /// Worker threads, at most 256 (default 0: one per core). Outputs do not depend on it.
+    #[arg(long, value_name = "N", default_value_t = 0, value_parser = parse_threads)]
     pub threads: usize,
     /// No progress bar or progress lines.
     #[arg(long, short)]
@@ -72,6 +114,9 @@ pub struct RunArgs {
     /// Override a scenario value by its dotted path, e.g. services.ru.publicity=0.1 or event.fogle.public=false.
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
+    /// Cut the run short: end on DATE, dropping the events and targets after it (and saying which).
+    #[arg(long, value_name = "DATE", value_parser = parse_end)]
+    pub end: Option<Date>,
     /// Runs, seed, output folder, threads, quiet.
     #[command(flatten)]
     pub ensemble: EnsembleArgs,
@@ -92,6 +137,9 @@ pub struct CheckArgs {
     /// Override a scenario value by its dotted path (checked like the file).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
+    /// End the horizon on DATE, dropping the events and targets after it (and saying which).
+    #[arg(long, value_name = "DATE", value_parser = parse_end)]
+    pub end: Option<Date>,
     /// Also list every model parameter with its value, default and range.
     #[arg(long)]
     pub params: bool,
@@ -112,6 +160,9 @@ pub struct CompareArgs {
     /// Name of the output folder (default: compare-<names>).
     #[arg(long)]
     pub name: Option<String>,
+    /// End every scenario on DATE, dropping the events and targets after it (and saying which).
+    #[arg(long, value_name = "DATE", value_parser = parse_end)]
+    pub end: Option<Date>,
     /// Runs, seed, output folder, threads, quiet.
     #[command(flatten)]
     pub ensemble: EnsembleArgs,
@@ -136,7 +187,7 @@ pub struct CalibrateArgs {
     #[arg(long, default_value_t = 200)]
     pub iterations: u32,
     /// Runs per ensemble.
-    #[arg(long, default_value_t = 100)]
+    #[arg(long, default_value_t = 100, value_parser = parse_runs)]
     pub runs: u32,
     /// Seeds each proposal is evaluated with; the score is the worst (default: the scenario's seed and 2).
     #[arg(long = "seed", value_name = "S")]
@@ -151,7 +202,10 @@ pub struct CalibrateArgs {
 
 /// Entry point of the binary.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => return usage(&error),
+    };
     let result = match cli.command {
         Some(Command::Run(args)) => commands::run::run(&args),
         Some(Command::Check(args)) => commands::check::check(&args),
@@ -161,8 +215,32 @@ pub fn main() -> ExitCode {
     };
     match result {
         Ok(code) => code,
+        // A reader that stopped reading (`| head`) is not an error: end quietly, as `ripgrep`
+        // and the Unix tools killed by SIGPIPE do.
+        Err(error) if commands::console::is_broken_pipe(&error) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("error: {error:#}");
+            commands::console::error(&format!("error: {error:#}"));
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// `--help`, `--version` and usage errors. clap ignores a failure to print them; a full disk
+/// must still be an error.
+fn usage(error: &clap::Error) -> ExitCode {
+    if error.use_stderr() {
+        // Nothing more can be said if standard error itself fails.
+        let _ = error.print();
+        return ExitCode::from(2);
+    }
+    match error
+        .print()
+        .and_then(|()| std::io::Write::flush(&mut std::io::stdout()))
+    {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            commands::console::error(&format!("error: cannot write to standard output: {e}"));
             ExitCode::from(2)
         }
     }

@@ -321,7 +321,7 @@ fn compare_variant_errors_are_clear() {
         (&["--variant", "nocolon"], "no `:`"),
         (&["--variant", "a: services.ru.nosuch=1"], "nosuch"),
         (&["--variant", "a: services.ru.publicity=abc"], "publicity"),
-        (&["--variant", "a: nonsense=1"], "unknown field `nonsense`"),
+        (&["--variant", "a: nonsense=1"], "unknown key `nonsense`"),
         (
             &["--variant", "small: services.ru.publicity=0.1"],
             "duplicate name `small`",

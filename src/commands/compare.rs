@@ -15,7 +15,7 @@ use crate::compare::{Comparison, differing_events, folder_name, paired, parse_va
 use crate::model::SeriesLayout;
 use crate::output::plot::{Band, DEFAULT_SIZE, Figure, Marker, Panel};
 use crate::output::{StagedFolder, csv, figures, manifest, plot, safe_name};
-use crate::runner::{EnsembleOptions, Prepared, RunError};
+use crate::runner::{EnsembleOptions, Prepared};
 use crate::scenario::{Date, Loaded};
 use crate::targets::select_series;
 
@@ -80,8 +80,8 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
     let entries = entries(args)?;
     let mut loaded: Vec<Loaded> = Vec::new();
     for entry in &entries {
-        let (scenario, _) =
-            super::load(&entry.path, &entry.sets).map_err(|e| match &entry.variant {
+        let (scenario, _) = super::load_until(&entry.path, &entry.sets, args.end).map_err(|e| {
+            match &entry.variant {
                 // An override of the variant is reported against the variant, not as a `--set`.
                 Some(text) => match (&e.origin, &e.key) {
                     (crate::scenario::Origin::CommandLine(_), Some(key)) => {
@@ -93,7 +93,8 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
                     _ => anyhow::anyhow!("--variant '{text}': {e}"),
                 },
                 None => anyhow::Error::new(e),
-            })?;
+            }
+        })?;
         loaded.push(scenario);
     }
     let base = &loaded[0].scenario;
@@ -114,6 +115,19 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
     let runs = args.ensemble.runs.unwrap_or(base.runs);
     ensure!(runs >= 1, "--runs 0: expected at least one run");
     let threads = thread_count(args.ensemble.output.threads);
+    let folder_name = match &args.name {
+        Some(name) => {
+            let safe = safe_name(name);
+            ensure!(
+                !safe.is_empty(),
+                "--name `{name}`: expected letters or digits"
+            );
+            safe
+        }
+        None => folder_name(&entries.iter().map(|e| e.name.clone()).collect::<Vec<_>>()),
+    };
+    // Refuse a destination in the way before the work, not after it.
+    StagedFolder::check(&args.ensemble.output.out, &folder_name)?;
 
     let patterns = if args.series.is_empty() {
         vec!["trust.*".to_string()]
@@ -162,27 +176,12 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
         summaries,
         differences,
         common_steps,
-    } = match comparison {
-        Ok(c) => c,
-        Err(RunError::Interrupted) => {
-            eprintln!("interrupted: no output written");
-            return Ok(ExitCode::from(INTERRUPTED_EXIT));
-        }
-        Err(e) => return Err(e.into()),
+    } = match super::finished(comparison)? {
+        Some(c) => c,
+        None => return Ok(ExitCode::from(INTERRUPTED_EXIT)),
     };
 
-    let folder_name = match &args.name {
-        Some(name) => {
-            let safe = safe_name(name);
-            ensure!(
-                !safe.is_empty(),
-                "--name `{name}`: expected letters or digits"
-            );
-            safe
-        }
-        None => folder_name(&entries.iter().map(|e| e.name.clone()).collect::<Vec<_>>()),
-    };
-    let folder = StagedFolder::new(&args.ensemble.output.out, &folder_name)?;
+    let folder = super::stage(&args.ensemble.output.out, &folder_name)?;
     let all: Vec<usize> = (0..names.len()).collect();
     let mut out = csv_writer(&folder.file("compare.csv"))?;
     out.write_record(csv::summary_header(&["scenario"]))?;
@@ -262,6 +261,9 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
     for s in &args.series {
         reproduce.push_str(&format!(" --series '{s}'"));
     }
+    if let Some(end) = args.end {
+        reproduce.push_str(&format!(" --end {end}"));
+    }
     reproduce.push_str(&format!(" --seed {seed} --runs {runs}"));
     let mut record = manifest::Manifest::new(
         "compare",
@@ -279,16 +281,14 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
     let Some(destination) = super::finish(folder, record)? else {
         return Ok(ExitCode::from(INTERRUPTED_EXIT));
     };
-    println!(
-        "compared {} scenarios × {runs} runs, seed {seed}, {:.2} s → {}/",
+    let head = format!(
+        "compared {} scenarios × {runs} runs, seed {seed}, {:.2} s → {}/\n",
         entries.len(),
         started.elapsed().as_secs_f64(),
         destination.display()
     );
-    print!(
-        "{}",
-        report(&entries, &summaries, &differences, common_steps)
-    );
+    let table = report(&entries, &summaries, &differences, common_steps);
+    super::console::out(&(head + &table))?;
     Ok(ExitCode::SUCCESS)
 }
 

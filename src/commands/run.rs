@@ -3,10 +3,11 @@
 use std::process::ExitCode;
 use std::time::Instant;
 
+use super::console;
 use super::progress::{Progress, interrupt_flag};
 use crate::cli::RunArgs;
 use crate::output::{StagedFolder, csv, figures, manifest, plot};
-use crate::runner::{EnsembleOptions, Prepared, RunError, ensemble};
+use crate::runner::{EnsembleOptions, Prepared, ensemble};
 use crate::targets::Outcome;
 
 /// Exit code after Ctrl-C (128 + SIGINT), as shells expect.
@@ -30,18 +31,15 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
             crate::cli::DEFAULT_SCENARIO
         );
     }
-    let (loaded, targets) = super::load(&args.scenario, &args.set)?;
+    let (loaded, targets) = super::load_until(&args.scenario, &args.set, args.end)?;
     let scenario = &loaded.scenario;
     let seed = args.ensemble.seed.unwrap_or(scenario.seed);
     let runs = args.ensemble.runs.unwrap_or(scenario.runs);
     anyhow::ensure!(runs >= 1, "--runs 0: expected at least one run");
     let threads = thread_count(args.ensemble.output.threads);
     let name = super::stem(&args.scenario);
-    anyhow::ensure!(
-        !name.is_empty(),
-        "cannot derive an output folder name from `{}`",
-        args.scenario.display()
-    );
+    // Refuse a destination in the way before the work, not after it.
+    StagedFolder::check(&args.ensemble.output.out, &name)?;
 
     let progress = Progress::new(u64::from(runs), &name, args.ensemble.output.quiet);
     let tick = || progress.tick();
@@ -57,17 +55,12 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
         },
     );
     progress.finish();
-    let result = match result {
-        Ok(result) => result,
-        Err(RunError::Interrupted) => {
-            eprintln!("interrupted: no output written");
-            return Ok(ExitCode::from(INTERRUPTED_EXIT));
-        }
-        Err(e) => return Err(e.into()),
+    let Some(result) = super::finished(result)? else {
+        return Ok(ExitCode::from(INTERRUPTED_EXIT));
     };
     let (summary, outcomes) = (result.summary, result.outcomes);
 
-    let folder = StagedFolder::new(&args.ensemble.output.out, &name)?;
+    let folder = super::stage(&args.ensemble.output.out, &name)?;
     csv::write_summary_file(&folder.file("summary.csv"), &summary)?;
     csv::write_events(&folder.file("events.csv"), scenario)?;
     csv::write_targets(&folder.file("targets.csv"), &outcomes)?;
@@ -83,6 +76,9 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
     for set in &args.set {
         reproduce.push_str(&format!(" --set '{set}'"));
     }
+    if let Some(end) = args.end {
+        reproduce.push_str(&format!(" --end {end}"));
+    }
     let mut record = manifest::Manifest::new(
         "run",
         reproduce,
@@ -96,19 +92,20 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(INTERRUPTED_EXIT));
     };
 
-    println!(
-        "{}: {runs} runs, seed {seed}, {} steps, {:.2} s → {}/",
+    let mut report = format!(
+        "{}: {runs} runs, seed {seed}, {} steps, {:.2} s → {}/\n",
         scenario.name,
         summary.steps(),
         started.elapsed().as_secs_f64(),
         destination.display()
     );
     if !outcomes.is_empty() {
-        print!("{}", target_table(&outcomes));
+        report.push_str(&target_table(&outcomes));
     }
+    console::out(&report)?;
     let failed = outcomes.iter().filter(|o| !o.pass).count();
     Ok(if args.strict && failed > 0 {
-        eprintln!("{failed} target(s) failed (--strict)");
+        console::error(&format!("{failed} target(s) failed (--strict)"));
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
