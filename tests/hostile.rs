@@ -283,6 +283,54 @@ fn scenarios_beyond_the_caps_are_refused_quickly() {
 /// A folder, a FIFO, a device or a huge file given as a scenario is refused at once, without
 /// reading it, and so is an `extends` that names one.
 #[cfg(unix)]
+/// Valid work that would not fit in memory (here: 30 services × 30 channels, a desk for every
+/// pair, daily steps for ten years) is refused before anything is allocated, with the
+/// estimate and the way out, by `run` and `compare` alike.
+#[test]
+fn work_too_large_for_memory_is_refused_up_front_with_the_estimate() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut text = String::from(
+        "name = \"huge\"\n[horizon]\nstart = 2000-01-01\nend = 2009-12-31\nstep_days = 1\n",
+    );
+    for i in 0..30 {
+        text.push_str(&format!("[services.s{i}]\n[channels.c{i}]\n"));
+    }
+    for s in 0..30 {
+        for c in 0..30 {
+            text.push_str(&format!(
+                "[officers.s{s}.c{c}]\ncount = 1\ntrust = {{ mean = 0.2 }}\n"
+            ));
+        }
+    }
+    let path = dir.path().join("huge.toml");
+    std::fs::write(&path, text).expect("write");
+    let out = dir.path().join("out");
+    for args in [
+        vec!["run"],
+        vec!["compare", "--variant", "v: params.trust_drift=0.1"],
+    ] {
+        let started = std::time::Instant::now();
+        let output = liaison()
+            .args(&args)
+            .arg(&path)
+            .arg("--out")
+            .arg(&out)
+            .output()
+            .expect("runs");
+        let text = fails(&output, &args[0].to_string());
+        assert!(text.contains("of memory") && text.contains("GiB"), "{text}");
+        assert!(
+            text.contains("--end DATE") && text.contains("--runs"),
+            "{text}"
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "refused quickly"
+        );
+        assert!(entries(&out).is_empty(), "nothing written");
+    }
+}
+
 #[test]
 fn scenario_paths_that_are_not_small_regular_files_are_refused() {
     let dir = tempfile::tempdir().unwrap();

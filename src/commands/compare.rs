@@ -154,23 +154,22 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
         })?);
     }
 
+    let scenarios: Vec<&crate::scenario::Scenario> = loaded.iter().map(|l| &l.scenario).collect();
+    super::check_memory(&scenarios, runs, threads)?;
     let progress = Progress::new(u64::from(runs), "compare", args.ensemble.output.quiet);
     let tick = || progress.tick();
     let prepared: Vec<Prepared> = loaded
         .iter()
         .map(|l| Prepared::new(&l.scenario, seed))
         .collect();
-    let comparison = paired(
-        &prepared.iter().collect::<Vec<_>>(),
-        &indices,
-        &names,
-        &EnsembleOptions {
-            runs,
-            threads,
-            on_run: Some(&tick),
-            cancel: Some(interrupt_flag()),
-        },
-    );
+    let all: Vec<&Prepared> = prepared.iter().collect();
+    let options = EnsembleOptions {
+        runs,
+        threads,
+        on_run: Some(&tick),
+        cancel: Some(interrupt_flag()),
+    };
+    let comparison = paired(&all, &indices, &names, &options);
     progress.finish();
     let Comparison {
         summaries,

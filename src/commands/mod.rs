@@ -12,8 +12,8 @@ use std::path::{Path, PathBuf};
 
 use crate::output::{StagedFolder, manifest};
 
-use crate::runner::RunError;
-use crate::scenario::{self, Date, Loaded, ScenarioError};
+use crate::runner::{RunError, budget};
+use crate::scenario::{self, Date, Loaded, Scenario, ScenarioError};
 use crate::targets::{self, Target};
 
 /// Loads a scenario with overrides and compiles its targets; every error is located.
@@ -50,6 +50,36 @@ pub fn stem(path: &Path) -> String {
     } else {
         name
     }
+}
+
+/// Refuses ensemble work whose estimated memory exceeds what the machine has available, with
+/// the estimate and the way out.
+pub fn check_memory(scenarios: &[&Scenario], runs: u32, threads: usize) -> anyhow::Result<()> {
+    let estimate = budget::estimate(scenarios, runs, threads);
+    let available = budget::available_bytes();
+    if estimate.bytes() > available {
+        let steps: usize = scenarios
+            .iter()
+            .map(|s| s.timeline.steps())
+            .max()
+            .unwrap_or(0);
+        let officers: u64 = scenarios
+            .iter()
+            .flat_map(|s| s.desks.iter().map(|d| u64::from(d.population.count)))
+            .sum();
+        anyhow::bail!(
+            "this work needs about {} of memory ({} for the runs in flight: {officers} officers \
+             × {threads} threads, {steps} steps; {} for the statistics of {} runs), more than \
+             the {} available: use fewer --threads or --runs, a shorter horizon \
+             (--end DATE) or longer steps (horizon.step_days), or fewer officers",
+            budget::format_bytes(estimate.bytes()),
+            budget::format_bytes(estimate.workers),
+            budget::format_bytes(estimate.statistics),
+            runs,
+            budget::format_bytes(available),
+        );
+    }
+    Ok(())
 }
 
 /// The result of ensemble work: `None` when interrupted by Ctrl-C (or SIGTERM, SIGHUP), after

@@ -38,22 +38,20 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
     anyhow::ensure!(runs >= 1, "--runs 0: expected at least one run");
     let threads = thread_count(args.ensemble.output.threads);
     let name = super::stem(&args.scenario);
+    super::check_memory(&[scenario], runs, threads)?;
     // Refuse a destination in the way before the work, not after it.
     StagedFolder::check(&args.ensemble.output.out, &name)?;
 
     let progress = Progress::new(u64::from(runs), &name, args.ensemble.output.quiet);
     let tick = || progress.tick();
     let prepared = Prepared::new(scenario, seed);
-    let result = ensemble(
-        &prepared,
-        &targets,
-        &EnsembleOptions {
-            runs,
-            threads,
-            on_run: Some(&tick),
-            cancel: Some(interrupt_flag()),
-        },
-    );
+    let options = EnsembleOptions {
+        runs,
+        threads,
+        on_run: Some(&tick),
+        cancel: Some(interrupt_flag()),
+    };
+    let result = ensemble(&prepared, &targets, &options);
     progress.finish();
     let Some(result) = super::finished(result)? else {
         return Ok(ExitCode::from(INTERRUPTED_EXIT));

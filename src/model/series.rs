@@ -136,26 +136,41 @@ impl SeriesLayout {
 
     /// Fills in the desks each aggregated series sums over.
     fn resolve_desks(&mut self, scenario: &Scenario) {
-        let of = |keep: &dyn Fn(&crate::scenario::Desk) -> bool| -> Vec<usize> {
-            scenario
-                .desks
-                .iter()
-                .enumerate()
-                .filter(|(_, d)| keep(d))
-                .map(|(i, _)| i)
-                .collect()
-        };
+        // Grouped once, so that large scenarios are not scanned once per series.
+        let mut by_channel_service = std::collections::HashMap::<(usize, usize), Vec<usize>>::new();
+        let mut by_service = vec![Vec::new(); scenario.services.len()];
+        for (i, d) in scenario.desks.iter().enumerate() {
+            by_channel_service
+                .entry((d.channel, d.service))
+                .or_default()
+                .push(i);
+            by_service[d.service].push(i);
+        }
         for (measure, desks) in self.measures.iter().zip(&mut self.desks) {
             *desks = match *measure {
-                Measure::Sharing { channel, service } => {
-                    of(&|d| d.channel == channel && d.service == service)
-                }
+                Measure::Sharing { channel, service } => by_channel_service
+                    .get(&(channel, service))
+                    .cloned()
+                    .unwrap_or_default(),
                 Measure::Fear { service }
                 | Measure::Officers { service }
-                | Measure::Moles { service } => of(&|d| d.service == service),
+                | Measure::Moles { service } => by_service[service].clone(),
                 _ => Vec::new(),
             };
         }
+    }
+
+    /// The number of series [`SeriesLayout::new`] would give `scenario`, counted without
+    /// building them (for memory estimates of very large scenarios).
+    pub fn count(scenario: &Scenario) -> usize {
+        let mut channel_services = std::collections::HashSet::new();
+        for d in &scenario.desks {
+            channel_services.insert((d.channel, d.service));
+        }
+        scenario.desks.len()
+            + channel_services.len()
+            + 2 * scenario.channels.len()
+            + 4 * scenario.services.len()
     }
 
     /// Number of series.

@@ -5,6 +5,7 @@
 //! and runs are consumed in index order: outputs do not depend on the thread count. Only a
 //! bounded batch of runs is in memory at any time, whatever the number of runs.
 
+pub mod budget;
 mod ensemble;
 
 pub use ensemble::{EnsembleResult, ensemble};
@@ -133,7 +134,7 @@ pub enum RunError {
 
 /// Runs per batch and worker thread: enough to keep every worker busy, few enough that the
 /// records in flight stay small.
-const RUNS_PER_THREAD_BATCH: usize = 8;
+pub(crate) const RUNS_PER_THREAD_BATCH: usize = 8;
 
 /// Simulates runs `0 … runs−1` of every prepared scenario in parallel and hands the records of
 /// each run index — one per scenario, in the order given — to `sink`, in run order. Runs of
