@@ -153,6 +153,8 @@ pub struct Model<'a> {
     pending: Vec<Scandal>,
     /// Scratch buffer for mole-hunt ranking (kept to avoid allocating in the step).
     ranking: Vec<usize>,
+    /// The logistic bracket table of the share decision.
+    brackets: &'static rules::LogisticBrackets,
 }
 
 fn draw(dist: &Dist, rng: &mut ChaCha8Rng) -> f64 {
@@ -243,6 +245,7 @@ impl<'a> Model<'a> {
                 2 * pairs.iter().map(|p| p.pairs).sum::<usize>() + total + 16,
             ),
             ranking: Vec::with_capacity(largest),
+            brackets: rules::LogisticBrackets::get(),
             desks,
             pairs,
         }
@@ -301,6 +304,7 @@ impl<'a> Model<'a> {
         let p = &scenario.params;
         let n_services = scenario.services.len();
         let step = self.step;
+        let brackets = self.brackets;
         for (spec, desk) in scenario.desks.iter().zip(&mut self.desks) {
             let service = &scenario.services[spec.service].spec;
             let channel = &scenario.channels[spec.channel].spec;
@@ -330,7 +334,7 @@ impl<'a> Model<'a> {
                         permission,
                     },
                 );
-                officer.shared = rules::shares(u_share, z, permission);
+                officer.shared = brackets.shares(u_share, z, permission);
                 shared += u32::from(officer.shared);
             }
             desk.shared = shared;
