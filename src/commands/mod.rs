@@ -4,6 +4,7 @@
 pub mod calibrate;
 pub mod check;
 pub mod compare;
+pub mod gallery;
 pub mod progress;
 pub mod run;
 
