@@ -33,15 +33,17 @@ pub struct Compared<'a> {
 /// `differing` are highlighted.
 fn union_events(entries: &[Compared], differing: &BTreeSet<String>) -> Vec<Happening> {
     let mut out: Vec<Happening> = Vec::new();
-    for entry in entries {
+    for (k, entry) in entries.iter().enumerate() {
         for mut h in happenings(entry.scenario) {
-            if out
-                .iter()
-                .any(|o| o.id == h.id && o.mark.date == h.mark.date)
+            if let Some(o) = out
+                .iter_mut()
+                .find(|o| o.id == h.id && o.mark.date == h.mark.date)
             {
+                o.present.push(k);
                 continue;
             }
             h.mark.highlight = differing.contains(&h.id);
+            h.present = vec![k];
             out.push(h);
         }
     }
@@ -56,6 +58,8 @@ struct CurveSet<'a> {
     summary: &'a Summary,
     steps: usize,
     ends_early: bool,
+    /// The compared entries this set is about: a panel of its own marks only their events.
+    entries: Vec<usize>,
 }
 
 /// Panels for `sets` × the series of the summaries: overlaid or small multiples.
@@ -126,6 +130,9 @@ fn panels(
         for (s, set) in sets.iter().enumerate() {
             let refline = reference.filter(|r| !std::ptr::eq(*r, set));
             let mut panel = make(format!("{} · {name}", set.label), name, &[set], j, refline);
+            panel
+                .events
+                .retain(|&i| events[i].present.iter().any(|k| set.entries.contains(k)));
             panel.title_color = Some(set.color);
             panel.cell = Some((block * sets.len() + s, column));
             out.push(panel);
@@ -205,6 +212,7 @@ pub fn compare_figure(
             summary: e.summary,
             steps: usize::MAX,
             ends_early: last_date(e) < latest,
+            entries: vec![k],
         })
         .collect();
     let small = sets.len() > MAX_OVERLAID;
@@ -305,6 +313,7 @@ pub fn difference_figure(
             summary: d,
             steps: usize::MAX,
             ends_early: false,
+            entries: vec![0, k + 1],
         })
         .collect();
     let (panels, columns) = panels(&sets, &events, options, bounds, true, None);

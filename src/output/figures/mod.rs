@@ -164,6 +164,8 @@ pub(crate) struct Happening {
     pub mark: EventMark,
     pub channels: Vec<String>,
     pub services: Vec<String>,
+    /// Indices of the compared scenarios that have it (comparisons only).
+    pub present: Vec<usize>,
 }
 
 /// The events of `scenario`, numbered from 1 in date order.
@@ -197,6 +199,7 @@ pub(crate) fn happenings(scenario: &Scenario) -> Vec<Happening> {
                     .chain(&e.against)
                     .filter_map(name)
                     .collect(),
+                present: Vec::new(),
             }
         })
         .collect();
