@@ -174,6 +174,7 @@ fn check_figure(svg_path: &Path, events: &[String], legend: &[&str]) {
         .map(|n| {
             let words: Vec<&str> = n
                 .descendants()
+                .filter(|d| d.is_text())
                 .filter_map(|d| d.text())
                 .flat_map(|t| t.split_whitespace())
                 .collect();

@@ -70,7 +70,7 @@ const BADGE_NUMBER: Font = Font {
     color: WHITE,
 };
 
-const TITLE_ROW: f64 = 24.0;
+const TITLE_ROW: f64 = 28.0;
 const STRIP: f64 = 38.0;
 const LEADER_ZONE: f64 = 12.0;
 const X_LABELS: f64 = 24.0;
