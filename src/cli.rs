@@ -34,6 +34,9 @@ enum Command {
     Compare(CompareArgs),
     /// Search parameter values that make a scenario's targets hold (stochastic hill climbing).
     Calibrate(CalibrateArgs),
+    /// Regenerate the figure gallery (docs/figures.md and its images).
+    #[command(hide = true)]
+    Gallery(GalleryArgs),
 }
 
 /// Most worker threads: a thread per core is fastest, and far more than the cores only
@@ -105,6 +108,40 @@ pub struct OutputArgs {
     pub quiet: bool,
 }
 
+/// How figures are drawn: shared by every command that draws.
+#[derive(Debug, Args, Clone, Default)]
+pub struct FigureArgs {
+    /// Band shaded around medians.
+    #[arg(long, value_name = "p05-p95|p25-p75|none", default_value = "p05-p95", value_parser = parse_bands)]
+    pub bands: crate::output::figures::BandChoice,
+    /// Zoom every figure to start on this day (figures only; the simulation is unchanged).
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub from: Option<crate::scenario::Date>,
+    /// Zoom every figure to end on this day (figures only; the simulation is unchanged).
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub to: Option<crate::scenario::Date>,
+}
+
+impl FigureArgs {
+    /// The figure builders' options.
+    pub fn options(&self) -> crate::output::figures::FigureOptions {
+        crate::output::figures::FigureOptions {
+            bands: self.bands,
+            from: self.from,
+            to: self.to,
+        }
+    }
+}
+
+fn parse_bands(text: &str) -> Result<crate::output::figures::BandChoice, String> {
+    text.parse()
+}
+
+fn parse_date(text: &str) -> Result<crate::scenario::Date, String> {
+    crate::scenario::Date::parse(text)
+        .ok_or_else(|| format!("`{text}` is not a date, expected YYYY-MM-DD like 2013-04-15"))
+}
+
 /// `liaison run`.
 #[derive(Debug, Args, Clone)]
 pub struct RunArgs {
@@ -120,7 +157,14 @@ pub struct RunArgs {
     /// Runs, seed, output folder, threads, quiet.
     #[command(flatten)]
     pub ensemble: EnsembleArgs,
-    /// Skip trust.png and trust.svg.
+    /// Panels of the figure, one per glob (repeat), e.g. --series 'trust.ct.*' --series fear.ru
+    /// (default: trust, one panel per channel).
+    #[arg(long = "series", value_name = "GLOB")]
+    pub series: Vec<String>,
+    /// Bands and zoom of the figure.
+    #[command(flatten)]
+    pub figure: FigureArgs,
+    /// Skip the figure (trust.png and trust.svg).
     #[arg(long)]
     pub no_plot: bool,
     /// Exit with code 1 if any target fails.
@@ -166,9 +210,23 @@ pub struct CompareArgs {
     /// Runs, seed, output folder, threads, quiet.
     #[command(flatten)]
     pub ensemble: EnsembleArgs,
+    /// Bands and zoom of the figures.
+    #[command(flatten)]
+    pub figure: FigureArgs,
     /// Skip the plots.
     #[arg(long)]
     pub no_plot: bool,
+}
+
+/// `liaison gallery` (hidden): every kind of figure, for docs/figures.md.
+#[derive(Debug, Args, Clone)]
+pub struct GalleryArgs {
+    /// Folder for the images (docs/images/gallery in the repository).
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+    /// Runs per ensemble.
+    #[arg(long, default_value_t = 200)]
+    pub runs: u32,
 }
 
 /// `liaison calibrate`.
@@ -206,13 +264,7 @@ pub fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(error) => return usage(&error),
     };
-    let result = match cli.command {
-        Some(Command::Run(args)) => commands::run::run(&args),
-        Some(Command::Check(args)) => commands::check::check(&args),
-        Some(Command::Compare(args)) => commands::compare::compare(&args),
-        Some(Command::Calibrate(args)) => commands::calibrate::calibrate(&args),
-        None => commands::run::run(&cli.run),
-    };
+    let result = dispatch(cli);
     match result {
         Ok(code) => code,
         // A reader that stopped reading (`| head`) is not an error: end quietly, as `ripgrep`
@@ -243,5 +295,23 @@ fn usage(error: &clap::Error) -> ExitCode {
             commands::console::error(&format!("error: cannot write to standard output: {e}"));
             ExitCode::from(2)
         }
+    }
+}
+
+/// Runs the command line given as words (without the program name), as the binary would;
+/// the gallery uses it so that every figure it shows is made by a command a user can type.
+pub fn run_words(words: &[&str]) -> anyhow::Result<ExitCode> {
+    let cli = Cli::try_parse_from(std::iter::once("liaison").chain(words.iter().copied()))?;
+    dispatch(cli)
+}
+
+fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Some(Command::Run(args)) => commands::run::run(&args),
+        Some(Command::Check(args)) => commands::check::check(&args),
+        Some(Command::Compare(args)) => commands::compare::compare(&args),
+        Some(Command::Calibrate(args)) => commands::calibrate::calibrate(&args),
+        Some(Command::Gallery(args)) => commands::gallery::gallery(&args),
+        None => commands::run::run(&cli.run),
     }
 }

@@ -5,6 +5,7 @@ pub mod calibrate;
 pub mod check;
 pub mod compare;
 pub mod console;
+pub mod gallery;
 pub mod progress;
 pub mod run;
 

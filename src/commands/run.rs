@@ -42,6 +42,19 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
     // Refuse a destination in the way before the work, not after it.
     StagedFolder::check(&args.ensemble.output.out, &name)?;
 
+    // Figure choices are checked before the ensemble runs, so a typo costs nothing.
+    let figure_options = args.figure.options();
+    let panels = if args.no_plot {
+        Vec::new()
+    } else {
+        figure_options
+            .check(scenario.timeline.start, scenario.timeline.end)
+            .map_err(anyhow::Error::msg)?;
+        let layout = crate::model::SeriesLayout::new(scenario);
+        figures::run::panel_series(scenario, &layout.names, &args.series)
+            .map_err(|m| anyhow::anyhow!("--series: {m}"))?
+    };
+
     let progress = Progress::new(u64::from(runs), &name, args.ensemble.output.quiet);
     let tick = || progress.tick();
     let prepared = Prepared::new(scenario, seed);
@@ -64,8 +77,21 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
     csv::write_targets(&folder.file("targets.csv"), &outcomes)?;
     manifest::write_effective_scenario(&folder.file("scenario.toml"), &loaded)?;
     if !args.no_plot {
-        let figure = figures::trust_figure(scenario, &summary, &outcomes, runs, seed);
-        plot::render_png_and_svg(&figure, &folder.file(""), "trust")?;
+        let figure = figures::run_figure(
+            scenario,
+            &summary,
+            &outcomes,
+            &panels,
+            (runs, seed),
+            &figure_options,
+        );
+        // The default figure keeps its name; chosen panels get a name of their own.
+        let stem = if args.series.is_empty() {
+            "trust"
+        } else {
+            "series"
+        };
+        plot::render_png_and_svg(&figure, &folder.file(""), stem)?;
     }
     let mut reproduce = format!(
         "liaison run {} --seed {seed} --runs {runs}",
@@ -76,6 +102,9 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
     }
     if let Some(end) = args.end {
         reproduce.push_str(&format!(" --end {end}"));
+    }
+    for pattern in &args.series {
+        reproduce.push_str(&format!(" --series '{pattern}'"));
     }
     let mut record = manifest::Manifest::new(
         "run",
