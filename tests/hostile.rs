@@ -317,7 +317,7 @@ fn work_too_large_for_memory_is_refused_up_front_with_the_estimate() {
             .arg(&out)
             .output()
             .expect("runs");
-        let text = fails(&output, &args[0].to_string());
+        let text = fails(&output, args[0]);
         assert!(text.contains("of memory") && text.contains("GiB"), "{text}");
         assert!(
             text.contains("--end DATE") && text.contains("--runs"),
