@@ -11,7 +11,7 @@
 //!    moles may be exposed;
 //! 6. scandals caught this step act: betrayal of the catching side, backlash, fear,
 //!    permission;
-//! 7. memories heal by the step's joint successes and institutional trust adapts to the
+//! 7. memories heal by the step's reciprocated exchanges and institutional trust adapts to the
 //!    officers' trust.
 //!
 //! Before the first recorded step, `horizon.spin_up` years of steps run without events, so
@@ -72,14 +72,52 @@ struct DeskState {
     /// The memory level: what the desk's trust fades back to. Betrayals lower it; only joint
     /// successes bring it back toward the channel baseline.
     memory: f64,
-    /// Joint successes of the desk's officers this step.
-    successes: u32,
+    /// Reciprocated exchanges (joint successes included) of the desk's officers this step.
+    exchanges: u32,
     /// Exchanges initiated this step.
     shared: u32,
-    /// End-of-step tallies for the series: sum of the officers' fear, filled posts, moles.
-    fear_sum: f64,
+    /// Sums over the officers, for institutional adaptation and the series.
+    tally: Tally,
+}
+
+/// Sums over a desk's officers. Taken in the fading pass (stage 5) and kept exact by the
+/// changes that follow in the step (replacements, betrayals, fear from scandals), so that the
+/// end of the step needs no second pass over the officers.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+struct Tally {
+    /// Sum of the officers' trust.
+    trust: f64,
+    /// Sum of the officers' fear.
+    fear: f64,
+    /// Filled posts in the current step.
     filled: u32,
+    /// Hidden moles.
     moles: u32,
+}
+
+impl Tally {
+    /// The sums over `officers` in step `step`.
+    fn of(officers: &[Officer], step: u32) -> Tally {
+        let mut tally = Tally::default();
+        for o in officers {
+            tally.add(o, step);
+        }
+        tally
+    }
+
+    fn add(&mut self, o: &Officer, step: u32) {
+        self.trust += o.trust;
+        self.fear += o.fear;
+        self.filled += u32::from(step >= o.filled_from);
+        self.moles += u32::from(o.mole);
+    }
+
+    fn remove(&mut self, o: &Officer, step: u32) {
+        self.trust -= o.trust;
+        self.fear -= o.fear;
+        self.filled -= u32::from(step >= o.filled_from);
+        self.moles -= u32::from(o.mole);
+    }
 }
 
 /// Counterpart desks of one channel, paired slot by slot.
@@ -157,6 +195,8 @@ pub struct Model<'a> {
     ranking: Vec<usize>,
     /// The logistic bracket table of the share decision.
     brackets: &'static rules::LogisticBrackets,
+    /// Scratch for a desk's share words of a step (as long as the largest desk).
+    words: Vec<u32>,
 }
 
 fn draw(dist: &Dist, rng: &mut ChaCha8Rng) -> f64 {
@@ -202,17 +242,15 @@ impl<'a> Model<'a> {
                     })
                     .collect();
                 DeskState {
+                    tally: Tally::of(&officers, 0),
                     trust: population.trust.mean,
                     memory: scenario.channels[desk.channel].spec.baseline_trust,
                     officers,
                     share: Stream::new(&desk_keys.share, run),
                     detect: Stream::new(&desk_keys.detect, run),
                     rare: Stream::new(&desk_keys.rare, run),
-                    successes: 0,
+                    exchanges: 0,
                     shared: 0,
-                    fear_sum: 0.0,
-                    filled: population.count,
-                    moles: 0,
                 }
             })
             .collect();
@@ -254,6 +292,7 @@ impl<'a> Model<'a> {
             ),
             ranking: Vec::with_capacity(largest),
             brackets: rules::LogisticBrackets::get(),
+            words: vec![0; largest],
             desks,
             pairs,
         }
@@ -326,17 +365,17 @@ impl<'a> Model<'a> {
                 self.threat[spec.channel],
                 self.engagement[cell],
             );
-            let first = u64::from(step) * desk.officers.len() as u64;
+            let n = desk.officers.len();
+            // The step's share words of the desk, read at once (words `k·n … k·n + n − 1`).
+            let words = &mut self.words[..n];
+            desk.share.words_into(u64::from(step) * n as u64, words);
             let mut shared = 0;
-            for (slot, officer) in desk.officers.iter_mut().enumerate() {
-                officer.shared = false;
-                if step < officer.filled_from {
-                    continue;
-                }
-                let u = desk.share.uniform(first + slot as u64);
+            for (officer, &word) in desk.officers.iter_mut().zip(words.iter()) {
+                let u = streams::word_uniform(word);
                 let z =
                     rules::officer_logit(p, base, officer.trust, officer.ambition, officer.fear);
-                officer.shared = brackets.shares_clamped(u, z, permission);
+                officer.shared =
+                    step >= officer.filled_from && brackets.shares_clamped(u, z, permission);
                 shared += u32::from(officer.shared);
             }
             desk.shared = shared;
@@ -386,11 +425,11 @@ impl<'a> Model<'a> {
                 a.exposure += if a.expert { p.expert_exposure } else { 1.0 };
                 b.exposure += if b.expert { p.expert_exposure } else { 1.0 };
                 if a.shared && b.shared {
+                    da.exchanges += 1;
+                    db.exchanges += 1;
                     let rate =
                         if block.contact.uniform(3 * pair + contact_word::SUCCESS) < p_success {
                             self.successes[c] += 1;
-                            da.successes += 1;
-                            db.successes += 1;
                             p.success_gain
                         } else {
                             p.reciprocity_gain
@@ -441,13 +480,14 @@ impl<'a> Model<'a> {
             );
             let desk = &mut self.desks[d];
             let memory = desk.memory;
-            let mut has_moles = false;
+            let mut tally = Tally::default();
             for officer in &mut desk.officers {
                 officer.trust = rules::relax(officer.trust, memory, p.trust_drift);
                 officer.fear = rules::relax(officer.fear, officer.disposition, p.fear_decay);
-                has_moles |= officer.mole;
+                tally.add(officer, self.step);
             }
-            if !has_moles {
+            desk.tally = tally;
+            if tally.moles == 0 {
                 continue;
             }
             let n = desk.officers.len() as u64;
@@ -490,6 +530,7 @@ impl<'a> Model<'a> {
         let officer = &mut desk.officers[slot];
         let ambition = draw(&spec.population.ambition, &mut rng);
         let disposition = draw(&spec.population.fear, &mut rng);
+        desk.tally.remove(officer, step);
         *officer = Officer {
             trust: memory,
             ambition,
@@ -501,6 +542,7 @@ impl<'a> Model<'a> {
             mole: false,
             shared: false,
         };
+        desk.tally.add(officer, step);
     }
 
     fn apply_scandals(&mut self) {
@@ -538,9 +580,14 @@ impl<'a> Model<'a> {
                 } else {
                     p.fear_spread
                 };
-                for officer in &mut self.desks[d].officers {
-                    officer.fear = rules::gain(officer.fear, p.scandal_fear * spread * s.weight);
+                let rate = p.scandal_fear * spread * s.weight;
+                let desk = &mut self.desks[d];
+                for officer in &mut desk.officers {
+                    officer.fear = rules::gain(officer.fear, rate);
                 }
+                // Each gain adds rate·(1 − φ): the sum gains rate·(n − Σφ).
+                let n = desk.officers.len() as f64;
+                desk.tally.fear += rate.clamp(0.0, 1.0) * (n - desk.tally.fear);
             }
         }
         let permission = &mut self.permission[s.channel * scenario.services.len() + s.catcher];
@@ -554,39 +601,32 @@ impl<'a> Model<'a> {
         let desk = &mut self.desks[d];
         desk.trust = rules::cut(desk.trust, p.betrayal_trust_cut * w);
         desk.memory = rules::cut(desk.memory, p.memory_cut * w);
+        let cut = p.betrayal_officer_cut * w;
         for officer in &mut desk.officers {
-            officer.trust = rules::cut(officer.trust, p.betrayal_officer_cut * w);
+            officer.trust = rules::cut(officer.trust, cut);
         }
+        desk.tally.trust = rules::cut(desk.tally.trust, cut);
     }
 
-    /// Memories heal by the step's joint successes; institutional trust moves toward the
-    /// officers' mean trust; the desk's tallies for the series are taken on the way.
+    /// Memories heal by the step's reciprocated exchanges; institutional trust moves toward the
+    /// officers' mean trust (from the desk's tally).
     fn heal_and_adapt(&mut self) {
         let scenario = self.scenario;
         let p = &scenario.params;
-        let step = self.step;
         for (spec, desk) in scenario.desks.iter().zip(&mut self.desks) {
             let n = desk.officers.len();
-            if desk.successes > 0 && n > 0 {
+            if desk.exchanges > 0 && n > 0 {
                 desk.memory = rules::heal(
                     desk.memory,
                     scenario.channels[spec.channel].spec.baseline_trust,
                     p.memory_repair,
-                    f64::from(desk.successes) / n as f64,
+                    f64::from(desk.exchanges) / n as f64,
                 );
-                desk.successes = 0;
+                desk.exchanges = 0;
             }
-            let (mut trust, mut fear, mut filled, mut moles) = (0.0, 0.0, 0, 0);
-            for o in &desk.officers {
-                trust += o.trust;
-                fear += o.fear;
-                // A post emptied in step k is counted empty at the end of steps k … k+V−1.
-                filled += u32::from(step >= o.filled_from);
-                moles += u32::from(o.mole);
-            }
-            (desk.fear_sum, desk.filled, desk.moles) = (fear, filled, moles);
             if n > 0 {
-                desk.trust = rules::relax(desk.trust, trust / n as f64, p.institutional_adaptation);
+                let mean = desk.tally.trust / n as f64;
+                desk.trust = rules::relax(desk.trust, mean, p.institutional_adaptation);
             }
         }
     }
@@ -608,7 +648,7 @@ impl<'a> Model<'a> {
                 Measure::Fear { .. } => {
                     let (mut fear, mut officers) = (0.0, 0usize);
                     for &d in members {
-                        fear += desks[d].fear_sum;
+                        fear += desks[d].tally.fear;
                         officers += desks[d].officers.len();
                     }
                     if officers == 0 {
@@ -623,10 +663,14 @@ impl<'a> Model<'a> {
                         .sum::<f64>()
                         / channels as f64
                 }
-                Measure::Officers { .. } => {
-                    members.iter().map(|&d| f64::from(desks[d].filled)).sum()
-                }
-                Measure::Moles { .. } => members.iter().map(|&d| f64::from(desks[d].moles)).sum(),
+                Measure::Officers { .. } => members
+                    .iter()
+                    .map(|&d| f64::from(desks[d].tally.filled))
+                    .sum(),
+                Measure::Moles { .. } => members
+                    .iter()
+                    .map(|&d| f64::from(desks[d].tally.moles))
+                    .sum(),
             };
         }
     }

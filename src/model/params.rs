@@ -87,7 +87,7 @@ params! {
     institutional_adaptation: 0.346, [0.0, 1.0];
     /// Share of a desk's memory level that a betrayal of weight 1 removes (scandal caught, political shock, mole hunt).
     memory_cut: 0.485, [0.0, 1.0];
-    /// Share of the way back to the channel baseline a desk's memory recovers per joint success of each of its officers.
+    /// Share of the way back to the channel baseline a desk's memory heals per reciprocated exchange of each of its officers (good experience), or per unit of a joint-success event.
     memory_repair: 0.0068, [0.0, 1.0];
     /// Probability that an exchange is used by the counterpart for a recruitment attempt, per unit of its aggressiveness.
     recruit_attempt: 0.003, [0.0, 1.0];

@@ -122,7 +122,7 @@ impl LogisticBrackets {
             // SAFETY: `position` was just checked to be finite and in [0, BRACKET_POINTS − 1),
             // so truncating it to an index is exact and in bounds. (The checked `as` cast
             // costs more than the rest of the decision.)
-            let i: usize = unsafe { position.to_int_unchecked() };
+            let i: usize = unsafe { position.to_int_unchecked::<usize>() }.min(BRACKET_POINTS - 2);
             if u < self.0[i] * permission {
                 return true;
             }
@@ -186,8 +186,8 @@ pub fn vacancy(p: &Params) -> u32 {
 }
 
 /// A memory level healed by good experience: a share `rate·share` of the way back to the
-/// channel baseline (never beyond it), where `share` is the desk's joint successes this step
-/// per officer, or a joint-success event's magnitude.
+/// channel baseline (never beyond it), where `share` is the desk's reciprocated exchanges this
+/// step per officer, or an event's magnitude.
 pub fn heal(memory: f64, baseline: f64, rate: f64, share: f64) -> f64 {
     if memory >= baseline {
         return memory;

@@ -89,6 +89,12 @@ const CHUNK: u64 = 64;
 /// `2⁻³²`: a 32-bit word `w` is the uniform `w · 2⁻³²` in `[0, 1)`, exactly.
 const WORD_SCALE: f64 = 1.0 / 4_294_967_296.0;
 
+/// The uniform in `[0, 1)` of a 32-bit word: `word · 2⁻³²`, exact.
+#[inline]
+pub fn word_uniform(word: u32) -> f64 {
+    f64::from(word) * WORD_SCALE
+}
+
 /// Random access to the words of one ChaCha8 stream, caching the 64-word chunk last read:
 /// reading nearby words costs one ChaCha computation per 64 words.
 #[derive(Debug, Clone)]
@@ -121,7 +127,26 @@ impl Stream {
     /// The uniform draw in `[0, 1)` at word `index`: `word · 2⁻³²`.
     #[inline]
     pub fn uniform(&mut self, index: u64) -> f64 {
-        f64::from(self.word(index)) * WORD_SCALE
+        word_uniform(self.word(index))
+    }
+
+    /// Copies words `first … first + out.len() − 1` into `out` (at most two chunk loads for a
+    /// run of up to 64 words).
+    #[inline]
+    pub fn words_into(&mut self, first: u64, out: &mut [u32]) {
+        let mut index = first;
+        let mut done = 0;
+        while done < out.len() {
+            let chunk = index / CHUNK;
+            if chunk != self.chunk {
+                self.load(chunk);
+            }
+            let offset = (index % CHUNK) as usize;
+            let take = (CHUNK as usize - offset).min(out.len() - done);
+            out[done..done + take].copy_from_slice(&self.words[offset..offset + take]);
+            done += take;
+            index += take as u64;
+        }
     }
 
     /// A sequential generator that starts at word `index`, for draws that consume a variable
@@ -284,6 +309,9 @@ mod tests {
             .map(|_| rand::Rng::next_u32(&mut sequential))
             .collect();
         let mut stream = Stream::new(&k, 3);
+        let mut run = [0u32; 90];
+        stream.words_into(50, &mut run);
+        assert_eq!(run[..], expected[50..140]);
         // Out of order, across chunk boundaries, and back.
         for index in [150u64, 3, 64, 63, 199, 0, 128, 127, 150] {
             assert_eq!(stream.word(index), expected[index as usize], "word {index}");
