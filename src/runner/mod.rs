@@ -7,7 +7,7 @@
 
 mod ensemble;
 
-pub use ensemble::{EnsembleResult, ensemble};
+pub use ensemble::{EnsembleResult, Summariser, ensemble};
 
 use std::sync::atomic::{AtomicBool, Ordering};
 

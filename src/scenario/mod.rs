@@ -18,7 +18,7 @@ pub use raw::{
     ChannelSpec, Dist, EventKind, EventSpec, Horizon, PopulationSpec, RawScenario, RunSettings,
     ServiceSpec,
 };
-pub use source::{Loaded, SourceFile, load, load_with};
+pub use source::{Loaded, SourceFile, load, load_text, load_with};
 pub(crate) use validate::check_name;
 
 use crate::model::Params;

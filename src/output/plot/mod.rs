@@ -9,7 +9,7 @@ mod geom;
 mod labels;
 mod render;
 
-pub use render::{render_png, render_svg};
+pub use render::{EMBEDDED_FAMILY, render_png, render_svg, svg_string};
 
 /// Renders `figure` as `<stem>.png` and `<stem>.svg` in `folder`.
 pub fn render_png_and_svg(

@@ -127,20 +127,34 @@ fn downsample(big: &[u8], (w, h): (u32, u32), k: u32) -> Vec<u8> {
 /// Renders `figure` to an SVG file; text refers to the "sans-serif" family, laid out with
 /// DejaVu Sans metrics.
 pub fn render_svg(figure: &Figure, path: &Path) -> anyhow::Result<()> {
+    let svg = svg_string(figure, true)
+        .with_context(|| format!("cannot render the plot {}", path.display()))?;
+    std::fs::write(path, svg).with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// `figure` as SVG text in memory: what [`render_svg`] writes, or, without `embed_fonts`, the
+/// same drawing whose text names the embedded family only, for a page that serves the
+/// fonts once ([`EMBEDDED_FAMILY`]) instead of receiving them with every figure.
+pub fn svg_string(figure: &Figure, embed_fonts: bool) -> anyhow::Result<String> {
     ensure_fonts()?;
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, pixel_size(figure)).into_drawing_area();
-        draw(&root, figure)
-            .and_then(|()| root.present().map_err(plot_error))
-            .with_context(|| format!("cannot render the plot {}", path.display()))?;
+        draw(&root, figure).and_then(|()| root.present().map_err(plot_error))?;
     }
-    let svg = embed_fonts(&svg);
-    std::fs::write(path, svg).with_context(|| format!("cannot write {}", path.display()))
+    Ok(if embed_fonts {
+        self::embed_fonts(&svg)
+    } else {
+        svg.replace("font-family=\"sans-serif\"", &family_attribute())
+    })
+}
+
+fn family_attribute() -> String {
+    format!("font-family=\"{EMBEDDED_FAMILY}, DejaVu Sans, sans-serif\"")
 }
 
 /// Font family name of the fonts embedded in SVG files.
-const EMBEDDED_FAMILY: &str = "LiaisonDejaVuSans";
+pub const EMBEDDED_FAMILY: &str = "LiaisonDejaVuSans";
 
 /// Embeds the DejaVu Sans faces the PNG uses into the SVG as `@font-face` data, so the text
 /// renders with the same font in every viewer instead of whatever "sans-serif" is there.
@@ -157,10 +171,7 @@ fn embed_fonts(svg: &str) -> String {
         face(dejavu::sans::regular(), "normal"),
         face(dejavu::sans::bold(), "bold")
     );
-    let svg = svg.replace(
-        "font-family=\"sans-serif\"",
-        &format!("font-family=\"{EMBEDDED_FAMILY}, DejaVu Sans, sans-serif\""),
-    );
+    let svg = svg.replace("font-family=\"sans-serif\"", &family_attribute());
     // The style goes right after the opening <svg ...> tag.
     match svg
         .find("<svg")
