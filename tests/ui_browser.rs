@@ -42,7 +42,10 @@ fn find(names: &[&str], env: &str) -> Option<PathBuf> {
 /// Chromium and chromedriver, or `None` (skip) on a machine without them — unless the
 /// environment requires the browser tests to run.
 fn browser_or_skip() -> Option<(PathBuf, PathBuf)> {
-    let chromium = find(&["chromium", "chromium-browser", "google-chrome"], "CHROMIUM");
+    let chromium = find(
+        &["chromium", "chromium-browser", "google-chrome"],
+        "CHROMIUM",
+    );
     let driver = find(&["chromedriver"], "CHROMEDRIVER");
     match (chromium, driver) {
         (Some(c), Some(d)) => Some((c, d)),
@@ -136,7 +139,10 @@ impl Drop for Driver {
         let addr = self.url.trim_start_matches("http://").to_string();
         if let Ok(mut s) = std::net::TcpStream::connect(&addr) {
             let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
-            let _ = write!(s, "GET /shutdown HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+            let _ = write!(
+                s,
+                "GET /shutdown HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+            );
             let _ = s.read_to_end(&mut Vec::new());
         }
         let deadline = Instant::now() + Duration::from_secs(5);
@@ -255,13 +261,21 @@ fn csv_targets(text: &str) -> Vec<(String, String, String)> {
             let cells = record.expect("record");
             let number: f64 = cells[value].parse().unwrap_or(f64::NAN);
             let shown = format!("{number:.3}");
-            let shown = if shown == "-0.000" { "0.000".into() } else { shown };
+            let shown = if shown == "-0.000" {
+                "0.000".into()
+            } else {
+                shown
+            };
             let observed = if cells[date].is_empty() {
                 shown
             } else {
                 format!("{} ({shown})", &cells[date])
             };
-            let result = if &cells[pass] == "true" { "pass" } else { "FAIL" };
+            let result = if &cells[pass] == "true" {
+                "pass"
+            } else {
+                "FAIL"
+            };
             (cells[id].to_string(), observed, result.to_string())
         })
         .collect()
@@ -295,12 +309,19 @@ async fn body(c: &Client, url: &str, scratch: &Path) -> R<(Vec<u8>, Vec<f64>)> {
         "the trust figure shows the event markers"
     );
     let (csv, targets) = liaison_run(&["--runs", "200"], scratch, "us-russia-2011-2017");
-    assert_eq!(sha0, sha256(&csv), "the page's first run is `liaison run`'s");
+    assert_eq!(
+        sha0,
+        sha256(&csv),
+        "the page's first run is `liaison run`'s"
+    );
     assert_eq!(targets0, csv_targets(&targets));
 
     step("slider");
     // 1. Move a slider: a stronger mole hunt sweep.
-    let before = js(c, "return window.liaison.latencies.length;").await?.as_u64().unwrap_or(0);
+    let before = js(c, "return window.liaison.latencies.length;")
+        .await?
+        .as_u64()
+        .unwrap_or(0);
     move_slider(c, "params.hunt_sweep", 0.9).await?;
     let moved = next_figure(c, first).await?;
     let (_, sha1, targets1) = page_state(c).await?;
@@ -311,23 +332,39 @@ async fn body(c: &Client, url: &str, scratch: &Path) -> R<(Vec<u8>, Vec<f64>)> {
         scratch,
         "us-russia-2011-2017",
     );
-    assert_eq!(sha1, sha256(&csv), "the page shows what `liaison run --set` computes");
-    assert_eq!(targets1, csv_targets(&targets), "the targets table's new values");
-    let latencies: Vec<f64> = serde_json::from_value(js(c, "return window.liaison.latencies;").await?)?;
+    assert_eq!(
+        sha1,
+        sha256(&csv),
+        "the page shows what `liaison run --set` computes"
+    );
+    assert_eq!(
+        targets1,
+        csv_targets(&targets),
+        "the targets table's new values"
+    );
+    let latencies: Vec<f64> =
+        serde_json::from_value(js(c, "return window.liaison.latencies;").await?)?;
     let slider_latency = latencies[before as usize..].to_vec();
     assert!(!slider_latency.is_empty());
 
     step("event off");
     // 2. Switch an event off.
-    c.find(Locator::Css("tr[data-event=\"crimea\"] input[type=checkbox]"))
-        .await?
-        .click()
-        .await?;
+    c.find(Locator::Css(
+        "tr[data-event=\"crimea\"] input[type=checkbox]",
+    ))
+    .await?
+    .click()
+    .await?;
     let off = next_figure(c, moved).await?;
     let (_, sha2, _) = page_state(c).await?;
     assert_ne!(sha2, sha1, "switching Crimea off changes the runs");
     assert!(
-        js(c, "return document.querySelector('tr[data-event=\"crimea\"]').classList.contains('off');").await? == json!(true)
+        js(
+            c,
+            "return document.querySelector('tr[data-event=\"crimea\"]').classList.contains('off');"
+        )
+        .await?
+            == json!(true)
     );
 
     step("pin");
@@ -335,8 +372,17 @@ async fn body(c: &Client, url: &str, scratch: &Path) -> R<(Vec<u8>, Vec<f64>)> {
     c.find(Locator::Id("pin")).await?.click().await?;
     let pinned = next_figure(c, off).await?;
     assert!(js(c, "return !document.querySelector('#paired').hidden;").await? == json!(true));
-    let zero = js(c, "return document.querySelector('#zero-before').textContent;").await?;
-    assert!(zero.as_str().unwrap_or_default().contains("Nothing differs"), "{zero}");
+    let zero = js(
+        c,
+        "return document.querySelector('#zero-before').textContent;",
+    )
+    .await?;
+    assert!(
+        zero.as_str()
+            .unwrap_or_default()
+            .contains("Nothing differs"),
+        "{zero}"
+    );
     let (_, sha3, _) = page_state(c).await?;
     assert_eq!(sha3, sha2, "pinning does not change the current runs");
 
@@ -350,12 +396,28 @@ async fn body(c: &Client, url: &str, scratch: &Path) -> R<(Vec<u8>, Vec<f64>)> {
     .await?;
     let quiet = next_figure(c, pinned).await?;
     let paired = js(c, "return window.liaison.last.paired;").await?;
-    assert_eq!(paired["first_change"], "2013-05-14", "{}", paired["changes"]);
+    assert_eq!(
+        paired["first_change"], "2013-05-14",
+        "{}",
+        paired["changes"]
+    );
     assert_eq!(paired["max_abs_before"].as_f64(), Some(0.0));
-    let shown = js(c, "return document.querySelector('#zero-before').dataset.maxAbsBefore;").await?;
+    let shown = js(
+        c,
+        "return document.querySelector('#zero-before').dataset.maxAbsBefore;",
+    )
+    .await?;
     assert_eq!(shown, json!("0"));
-    let changes = js(c, "return [...document.querySelectorAll('#changes tbody tr')].map(r => r.dataset.key);").await?;
-    assert_eq!(changes, json!(["event.fogle.public"]), "only the Fogle arrest differs");
+    let changes = js(
+        c,
+        "return [...document.querySelectorAll('#changes tbody tr')].map(r => r.dataset.key);",
+    )
+    .await?;
+    assert_eq!(
+        changes,
+        json!(["event.fogle.public"]),
+        "only the Fogle arrest differs"
+    );
     let largest = paired["series"]
         .as_array()
         .ok_or("series")?
@@ -363,9 +425,17 @@ async fn body(c: &Client, url: &str, scratch: &Path) -> R<(Vec<u8>, Vec<f64>)> {
         .find(|s| s["series"] == "trust.ct.ru.us")
         .ok_or("trust.ct.ru.us")?
         .clone();
-    assert!(largest["median"].as_f64().unwrap_or(0.0) > 0.05, "a quiet arrest spares CT trust: {largest}");
     assert!(
-        js(c, "return document.querySelector('#difference svg') !== null;").await? == json!(true)
+        largest["median"].as_f64().unwrap_or(0.0) > 0.05,
+        "a quiet arrest spares CT trust: {largest}"
+    );
+    assert!(
+        js(
+            c,
+            "return document.querySelector('#difference svg') !== null;"
+        )
+        .await?
+            == json!(true)
     );
 
     step("export");
@@ -374,8 +444,18 @@ async fn body(c: &Client, url: &str, scratch: &Path) -> R<(Vec<u8>, Vec<f64>)> {
     name.clear().await?;
     name.send_keys("browser-quiet-fogle").await?;
     c.find(Locator::Id("export")).await?.click().await?;
-    wait_for(c, "export", "document.querySelector('#export-result').dataset.done", Duration::from_secs(90)).await?;
-    let path = js(c, "return document.querySelector('#export-path').textContent;").await?;
+    wait_for(
+        c,
+        "export",
+        "document.querySelector('#export-result').dataset.done",
+        Duration::from_secs(90),
+    )
+    .await?;
+    let path = js(
+        c,
+        "return document.querySelector('#export-path').textContent;",
+    )
+    .await?;
     let path = PathBuf::from(path.as_str().ok_or("export path")?);
     let page_csv = js(c, "return window.liaison.last.summary_sha256;").await?;
     let downloaded = c
@@ -386,9 +466,15 @@ async fn body(c: &Client, url: &str, scratch: &Path) -> R<(Vec<u8>, Vec<f64>)> {
         )
         .await?;
     let what_if = std::fs::read_to_string(&path)?;
-    assert!(what_if.contains("remove_events = [\"crimea\"]"), "{what_if}");
+    assert!(
+        what_if.contains("remove_events = [\"crimea\"]"),
+        "{what_if}"
+    );
     assert!(what_if.contains("\"params.hunt_sweep\" = 0.9"), "{what_if}");
-    assert!(what_if.contains("\"event.fogle.public\" = false"), "{what_if}");
+    assert!(
+        what_if.contains("\"event.fogle.public\" = false"),
+        "{what_if}"
+    );
     let status = liaison()
         .args(["run", "--quiet", "--no-plot", "--out"])
         .arg(scratch.join("rerun"))
@@ -401,7 +487,11 @@ async fn body(c: &Client, url: &str, scratch: &Path) -> R<(Vec<u8>, Vec<f64>)> {
         rerun == downloaded.as_str().unwrap_or_default().as_bytes(),
         "liaison run of the exported what-if reproduces the page's summary.csv byte for byte"
     );
-    assert_eq!(json!(sha256(&rerun)), page_csv, "and it is the summary the page shows");
+    assert_eq!(
+        json!(sha256(&rerun)),
+        page_csv,
+        "and it is the summary the page shows"
+    );
 
     step("bad value");
     // 6. A bad value is reported next to its control, and nothing is run.
@@ -415,7 +505,10 @@ async fn body(c: &Client, url: &str, scratch: &Path) -> R<(Vec<u8>, Vec<f64>)> {
         Duration::from_secs(60),
     )
     .await?;
-    assert!(error.as_str().unwrap_or_default().contains("out of range"), "{error}");
+    assert!(
+        error.as_str().unwrap_or_default().contains("out of range"),
+        "{error}"
+    );
     let reset = "document.querySelector('.control[data-key=\"services.ru.publicity\"] button.reset').click(); return 1;";
     js(c, reset).await?;
     next_figure(c, quiet).await?;
@@ -450,7 +543,9 @@ async fn the_page_reruns_pins_and_exports_in_a_real_browser() {
                      "--disable-component-update", "--disable-sync", "--hide-scrollbars"]
         }
     });
-    let Value::Object(caps) = caps else { unreachable!() };
+    let Value::Object(caps) = caps else {
+        unreachable!()
+    };
     let client = ClientBuilder::new(HttpConnector::new())
         .capabilities(caps)
         .connect(&driver.url)
@@ -475,8 +570,13 @@ async fn the_page_reruns_pins_and_exports_in_a_real_browser() {
         started.elapsed()
     );
     if cfg!(debug_assertions) {
-        eprintln!("unoptimised build: latency reported, not checked (cargo test --release --test ui_browser checks it)");
+        eprintln!(
+            "unoptimised build: latency reported, not checked (cargo test --release --test ui_browser checks it)"
+        );
     } else {
-        assert!(worst < BUDGET_MS, "slider to figure took {worst:.0} ms, budget {BUDGET_MS} ms");
+        assert!(
+            worst < BUDGET_MS,
+            "slider to figure took {worst:.0} ms, budget {BUDGET_MS} ms"
+        );
     }
 }

@@ -40,12 +40,15 @@ pub fn calibrate(args: &CalibrateArgs) -> anyhow::Result<ExitCode> {
         threads: thread_count(args.output.threads),
     };
     let quiet = args.output.quiet;
+    let name = format!("calibrate-{}", super::stem(&args.scenario));
+    // Refuse a destination in the way before the search, not after it.
+    StagedFolder::check(&args.output.out, &name)?;
     let history = search(&args.scenario, &args.set, &parameters, &options, |p| {
         if !quiet && p.accepted {
-            eprintln!(
+            super::console::error(&format!(
                 "iteration {:>4}: score {:.3}, {}/{} targets hold",
                 p.iteration, p.score, p.passed, p.targets
-            );
+            ));
         }
     })?;
     let best = history
@@ -54,8 +57,7 @@ pub fn calibrate(args: &CalibrateArgs) -> anyhow::Result<ExitCode> {
         .find(|p| p.accepted)
         .context("the search has a starting point")?;
 
-    let name = format!("calibrate-{}", super::stem(&args.scenario));
-    let folder = StagedFolder::new(&args.output.out, &name)?;
+    let folder = super::stage(&args.output.out, &name)?;
     let mut csv = ::csv::Writer::from_path(folder.file("history.csv"))?;
     let mut header = vec![
         "iteration".to_string(),
@@ -134,16 +136,18 @@ pub fn calibrate(args: &CalibrateArgs) -> anyhow::Result<ExitCode> {
     let Some(destination) = super::finish(folder, record)? else {
         return Ok(ExitCode::from(super::run::INTERRUPTED_EXIT));
     };
-    println!(
-        "best after {} proposals: score {:.3}, {}/{} targets hold (worst of seeds {:?})",
+    let mut report = format!(
+        "best after {} proposals: score {:.3}, {}/{} targets hold (worst of seeds {:?})\n",
         args.iterations, best.score, best.passed, best.targets, options.seeds
     );
     for set in &overrides {
-        println!("  --set {set}");
+        let _ = writeln!(report, "  --set {set}");
     }
-    println!(
+    let _ = writeln!(
+        report,
         "→ {}/ (history.csv, calibrated.toml)",
         destination.display()
     );
+    super::console::out(&report)?;
     Ok(ExitCode::SUCCESS)
 }

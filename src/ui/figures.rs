@@ -1,119 +1,57 @@
-//! The page's figures, drawn by the same code that writes `trust.svg` (and `difference.svg`
-//! of `liaison compare`): the trust figure of the current settings, and the paired
-//! differences to the pinned baseline.
+//! The page's figures, built and drawn by the same code that writes `trust.svg` (`liaison
+//! run`) and `difference.svg` (`liaison compare`), so the page shows what the files show.
 
 use super::error::UiError;
 use super::evaluate::{Evaluation, Paired};
-use crate::output::figures::{band, trust_figure};
-use crate::output::plot::{self, DEFAULT_SIZE, Figure, Marker, Panel};
-use crate::scenario::Scenario;
+use crate::output::figures::{
+    Compared, FigureOptions, difference_figure, run::panel_series, run_figure,
+};
+use crate::output::plot::{self, Figure};
 
-/// The trust figure of `evaluation`, as SVG text whose fonts the page serves.
+/// The trust figure of `evaluation`, as self-contained SVG text.
 pub fn trust_svg(evaluation: &Evaluation) -> Result<String, UiError> {
-    let figure = trust_figure(
-        &evaluation.loaded.scenario,
-        &evaluation.result.summary,
+    let scenario = &evaluation.loaded.scenario;
+    let summary = &evaluation.result.summary;
+    let panels = panel_series(scenario, &summary.names, &[]).map_err(UiError::internal)?;
+    let figure = run_figure(
+        scenario,
+        summary,
         &evaluation.result.outcomes,
-        evaluation.runs,
-        evaluation.seed,
+        &panels,
+        (evaluation.runs, evaluation.seed),
+        &FigureOptions::default(),
     );
     svg(&figure)
 }
 
-/// The paired-difference figure: one panel per channel, one band per direction, differing
-/// events highlighted.
+/// The paired differences `current − pinned` of the trust series, differing events
+/// highlighted: `liaison compare`'s difference figure.
 pub fn difference_svg(evaluation: &Evaluation, paired: &Paired) -> Result<String, UiError> {
-    let scenario = &evaluation.loaded.scenario;
-    let differences = &paired.differences;
-    let mut directions: Vec<String> = Vec::new();
-    let panels: Vec<Panel> = scenario
-        .channels
-        .iter()
-        .filter_map(|channel| {
-            let prefix = format!("trust.{}.", channel.name);
-            let bands: Vec<_> = differences
-                .names
-                .iter()
-                .enumerate()
-                .filter_map(|(i, name)| {
-                    let direction = name.strip_prefix(&prefix)?.to_string();
-                    let color = directions
-                        .iter()
-                        .position(|d| *d == direction)
-                        .unwrap_or_else(|| {
-                            directions.push(direction.clone());
-                            directions.len() - 1
-                        });
-                    let (from, to) = direction.split_once('.').unwrap_or((&direction, ""));
-                    Some(band(differences, i, format!("{from} trusts {to}"), color))
-                })
-                .collect();
-            if bands.is_empty() {
-                return None;
-            }
-            let extreme = bands
-                .iter()
-                .flat_map(|b| b.low.iter().chain(&b.high))
-                .filter(|v| v.is_finite())
-                .fold(0.0f64, |m, v| m.max(v.abs()));
-            let m = extreme.max(1e-3) * 1.1;
-            Some(Panel {
-                title: format!("{} ({}): current − pinned", channel.label, channel.name),
-                y_label: "difference in trust".into(),
-                y_range: (-m, m),
-                bands,
-                windows: Vec::new(),
-                zero_line: true,
-            })
-        })
-        .collect();
-    let figure = Figure {
-        title: format!(
-            "Paired differences to the pinned baseline — {}",
-            scenario.name
-        ),
-        subtitle: format!(
-            "median and p05–p95 band of run-by-run differences, {} runs, seed {} (common random numbers)",
-            evaluation.runs, evaluation.seed
-        ),
-        x_range: (
-            scenario.timeline.start,
-            differences
-                .dates
-                .last()
-                .copied()
-                .unwrap_or(scenario.timeline.end),
-        ),
-        panels,
-        markers: markers(&[&paired.baseline.scenario, scenario], paired),
-        width: DEFAULT_SIZE.0,
-        height: DEFAULT_SIZE.1,
-    };
+    // The difference figure reads only the entries' names, scenarios and events; the curves
+    // come from `differences`, so the differences stand in for the entries' own summaries.
+    let entries = [
+        Compared {
+            name: "pinned",
+            scenario: &paired.baseline.scenario,
+            summary: &paired.differences,
+        },
+        Compared {
+            name: "current",
+            scenario: &evaluation.loaded.scenario,
+            summary: &paired.differences,
+        },
+    ];
+    let figure = difference_figure(
+        &entries,
+        std::slice::from_ref(&paired.differences),
+        &paired.differing_events,
+        (evaluation.runs, evaluation.seed),
+        &FigureOptions::default(),
+    );
     svg(&figure)
 }
 
-/// Every event of both scenarios once; those that differ highlighted.
-fn markers(scenarios: &[&Scenario], paired: &Paired) -> Vec<Marker> {
-    let mut markers: Vec<Marker> = Vec::new();
-    for s in scenarios {
-        for e in &s.events {
-            if markers
-                .iter()
-                .any(|m| m.date == e.date && m.label == e.label)
-            {
-                continue;
-            }
-            markers.push(Marker {
-                date: e.date,
-                label: e.label.clone(),
-                highlight: paired.differing_events.contains(&e.id),
-            });
-        }
-    }
-    markers.sort_by_key(|m| m.date);
-    markers
-}
-
 fn svg(figure: &Figure) -> Result<String, UiError> {
-    plot::svg_string(figure, false).map_err(|e| UiError::internal(format!("{e:#}")))
+    plot::render_svg(figure)
+        .map_err(|e| UiError::internal(format!("cannot draw the figure: {e:#}")))
 }

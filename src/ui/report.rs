@@ -77,6 +77,8 @@ pub struct RunReport {
     pub steps: usize,
     /// Server time spent, in milliseconds.
     pub elapsed_ms: f64,
+    /// Of which running the ensemble (the rest: loading, figures, tables).
+    pub ensemble_ms: f64,
     /// The trust figure (SVG).
     pub figure: String,
     /// The targets table.
@@ -89,7 +91,7 @@ pub struct RunReport {
     pub paired: Option<PairedReport>,
 }
 
-/// The report of a finished evaluation; `elapsed_ms` is filled in by the caller.
+/// The report of a finished evaluation; the timings are filled in by the caller.
 pub fn report(evaluation: &Evaluation) -> Result<RunReport, UiError> {
     let outcomes = &evaluation.result.outcomes;
     let csv_text = summary_csv(&evaluation.result.summary)?;
@@ -99,6 +101,7 @@ pub fn report(evaluation: &Evaluation) -> Result<RunReport, UiError> {
         seed: evaluation.seed,
         steps: evaluation.result.summary.steps(),
         elapsed_ms: 0.0,
+        ensemble_ms: 0.0,
         figure: trust_svg(evaluation)?,
         targets: outcomes
             .iter()

@@ -102,7 +102,7 @@ async function runNow() {
     const latency = performance.now() - started;
     window.liaison.latencies.push(latency);
     setStatus(
-      `${data.runs} runs · seed ${data.seed} · server ${Math.round(data.elapsed_ms)} ms · shown in ${Math.round(latency)} ms`,
+      `${data.runs} runs · seed ${data.seed} · ensemble ${Math.round(data.ensemble_ms)} ms, server ${Math.round(data.elapsed_ms)} ms · shown in ${Math.round(latency)} ms`,
       false,
     );
   } catch (error) {
