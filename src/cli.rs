@@ -34,6 +34,8 @@ enum Command {
     Compare(CompareArgs),
     /// Search parameter values that make a scenario's targets hold (stochastic hill climbing).
     Calibrate(CalibrateArgs),
+    /// Serve a local page where every change re-runs the ensemble (Ctrl-C to stop).
+    Ui(UiArgs),
     /// Regenerate the figure gallery (docs/figures.md and its images).
     #[command(hide = true)]
     Gallery(GalleryArgs),
@@ -258,6 +260,38 @@ pub struct CalibrateArgs {
     pub output: OutputArgs,
 }
 
+/// `liaison ui`.
+#[derive(Debug, Args, Clone)]
+pub struct UiArgs {
+    /// Scenario files to offer besides the bundled ones (scenarios/); the first is opened.
+    #[arg(value_name = "SCENARIO")]
+    pub scenarios: Vec<PathBuf>,
+    /// Port to listen on (0: any free port).
+    #[arg(long, value_name = "N", default_value_t = 8470)]
+    pub port: u16,
+    /// Address to listen on; anything but a loopback address exposes the page to the network.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1")]
+    pub bind: String,
+    /// Runs the page starts with (default: the scenario's `run.runs`).
+    #[arg(long, value_name = "N", value_parser = parse_runs)]
+    pub runs: Option<u32>,
+    /// Seed the page starts with (default: the scenario's `run.seed`).
+    #[arg(long, value_name = "S")]
+    pub seed: Option<u64>,
+    /// Most runs one request may ask for.
+    #[arg(long, value_name = "N", default_value_t = 10_000, value_parser = parse_runs)]
+    pub max_runs: u32,
+    /// Most work one request may ask for, in officer-steps (runs × steps × officers, baseline included).
+    #[arg(long, value_name = "N", default_value_t = 250_000_000)]
+    pub max_work: u64,
+    /// Output root folder: exports go to <out>/ui/.
+    #[arg(long, value_name = "DIR", default_value = "output", value_parser = parse_out)]
+    pub out: PathBuf,
+    /// Worker threads per ensemble (default: one per core).
+    #[arg(long, value_name = "N", default_value_t = 0, value_parser = parse_threads)]
+    pub threads: usize,
+}
+
 /// Entry point of the binary.
 pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -312,6 +346,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Compare(args)) => commands::compare::compare(&args),
         Some(Command::Calibrate(args)) => commands::calibrate::calibrate(&args),
         Some(Command::Gallery(args)) => commands::gallery::gallery(&args),
+        Some(Command::Ui(args)) => commands::ui::ui(&args),
         None => commands::run::run(&cli.run),
     }
 }

@@ -30,3 +30,4 @@ pub mod output;
 pub mod runner;
 pub mod scenario;
 pub mod targets;
+pub mod ui;

@@ -77,6 +77,107 @@ fn column_of(extended: &[f64], columns: usize, c: usize, curve: &mut Vec<f64>) {
     curve.extend(extended.chunks_exact(columns).map(|row| row[c]));
 }
 
+/// Summarises the runs of one prepared scenario as they are handed over, in run order: the
+/// per-step statistics and, for every target, in how many runs it holds. [`ensemble`] is
+/// this fed by [`for_each_run`]; callers that run several scenarios side by side (the
+/// `liaison ui` page) feed it one of them and get exactly what [`ensemble`] would return.
+pub struct Summariser<'a> {
+    prepared: &'a Prepared<'a>,
+    targets: &'a [Target],
+    columns: Columns,
+    width: usize,
+    dates: Vec<crate::scenario::Date>,
+    accumulator: Accumulator,
+    extended: Vec<f64>,
+    holding: Vec<u64>,
+    curves: (Vec<f64>, Vec<f64>),
+}
+
+impl<'a> Summariser<'a> {
+    /// A summariser for up to `runs` runs of `prepared`, judged against `targets`.
+    pub fn new(prepared: &'a Prepared<'a>, targets: &'a [Target], runs: u32) -> Summariser<'a> {
+        let recorded = prepared.layout.len();
+        let steps = prepared.steps();
+        let columns = Columns::new(targets, recorded);
+        let width = recorded + columns.derived.len();
+        Summariser {
+            prepared,
+            targets,
+            width,
+            dates: prepared.dates(),
+            accumulator: Accumulator::new(width, steps, runs as usize),
+            extended: vec![0.0; steps * width],
+            holding: vec![0u64; targets.len()],
+            curves: (Vec::new(), Vec::new()),
+            columns,
+        }
+    }
+
+    /// Adds one run's record (as written by [`super::run_once`]).
+    pub fn add(&mut self, record: &[f64]) {
+        let recorded = self.prepared.layout.len();
+        extend(record, recorded, &self.columns.derived, &mut self.extended);
+        self.accumulator.add(&self.extended);
+        let (curve, other) = &mut self.curves;
+        for ((target, &(c, o)), held) in self
+            .targets
+            .iter()
+            .zip(&self.columns.of_target)
+            .zip(&mut self.holding)
+        {
+            column_of(&self.extended, self.width, c, curve);
+            column_of(&self.extended, self.width, o, other);
+            *held += u64::from(measure(&target.spec, &self.dates, curve, other).holds());
+        }
+    }
+
+    /// The statistics of the runs added, and every target measured on them.
+    pub fn finish(self) -> EnsembleResult {
+        let Summariser {
+            prepared,
+            targets,
+            columns,
+            dates,
+            accumulator,
+            holding,
+            ..
+        } = self;
+        let recorded = prepared.layout.len();
+        let runs = accumulator.runs_added().max(1) as f64;
+        let mut names = prepared.layout.names.clone();
+        names.extend((0..columns.derived.len()).map(|i| format!("derived.{i}")));
+        let all = accumulator.finish(names, dates.clone());
+        let horizon = (
+            prepared.scenario.timeline.start,
+            prepared.scenario.timeline.end,
+        );
+        let outcomes = targets
+            .iter()
+            .zip(&columns.of_target)
+            .zip(&holding)
+            .map(|((target, &(c, o)), &held)| {
+                let statistic = |column: usize| -> Vec<f64> {
+                    all.series(column)
+                        .iter()
+                        .map(|s| s.get(&target.spec.statistic).unwrap_or(f64::NAN))
+                        .collect()
+                };
+                let measured: Measurement =
+                    measure(&target.spec, &dates, &statistic(c), &statistic(o));
+                outcome(
+                    target,
+                    &prepared.layout,
+                    horizon,
+                    measured,
+                    held as f64 / runs,
+                )
+            })
+            .collect();
+        let summary = all.select(&(0..recorded).collect::<Vec<_>>());
+        EnsembleResult { summary, outcomes }
+    }
+}
+
 /// Runs the ensemble of `prepared`, summarising every run as it finishes, and measures every
 /// target on the ensemble's statistic curve and on each run.
 pub fn ensemble(
@@ -84,53 +185,9 @@ pub fn ensemble(
     targets: &[Target],
     options: &EnsembleOptions,
 ) -> Result<EnsembleResult, RunError> {
-    let recorded = prepared.layout.len();
-    let steps = prepared.steps();
-    let columns = Columns::new(targets, recorded);
-    let width = recorded + columns.derived.len();
-    let dates = prepared.dates();
-    let mut accumulator = Accumulator::new(width, steps, options.runs as usize);
-    let mut extended = vec![0.0; steps * width];
-    let mut holding = vec![0u64; targets.len()];
-    let (mut curve, mut other) = (Vec::new(), Vec::new());
+    let mut summariser = Summariser::new(prepared, targets, options.runs);
     for_each_run(&[prepared], options, |_, records| {
-        extend(records[0], recorded, &columns.derived, &mut extended);
-        accumulator.add(&extended);
-        for ((target, &(c, o)), held) in targets.iter().zip(&columns.of_target).zip(&mut holding) {
-            column_of(&extended, width, c, &mut curve);
-            column_of(&extended, width, o, &mut other);
-            *held += u64::from(measure(&target.spec, &dates, &curve, &other).holds());
-        }
+        summariser.add(records[0])
     })?;
-    let runs = accumulator.runs_added().max(1) as f64;
-    let mut names = prepared.layout.names.clone();
-    names.extend((0..columns.derived.len()).map(|i| format!("derived.{i}")));
-    let all = accumulator.finish(names, dates.clone());
-    let horizon = (
-        prepared.scenario.timeline.start,
-        prepared.scenario.timeline.end,
-    );
-    let outcomes = targets
-        .iter()
-        .zip(&columns.of_target)
-        .zip(&holding)
-        .map(|((target, &(c, o)), &held)| {
-            let statistic = |column: usize| -> Vec<f64> {
-                all.series(column)
-                    .iter()
-                    .map(|s| s.get(&target.spec.statistic).unwrap_or(f64::NAN))
-                    .collect()
-            };
-            let measured: Measurement = measure(&target.spec, &dates, &statistic(c), &statistic(o));
-            outcome(
-                target,
-                &prepared.layout,
-                horizon,
-                measured,
-                held as f64 / runs,
-            )
-        })
-        .collect();
-    let summary = all.select(&(0..recorded).collect::<Vec<_>>());
-    Ok(EnsembleResult { summary, outcomes })
+    Ok(summariser.finish())
 }

@@ -8,7 +8,7 @@
 pub mod budget;
 mod ensemble;
 
-pub use ensemble::{EnsembleResult, ensemble};
+pub use ensemble::{EnsembleResult, Summariser, ensemble};
 
 use std::sync::atomic::{AtomicBool, Ordering};
 

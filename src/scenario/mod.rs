@@ -22,7 +22,7 @@ pub use raw::{
     ServiceSpec,
 };
 pub use source::{
-    Loaded, MAX_EXTENDS_DEPTH, MAX_FILE_BYTES, SourceFile, load, load_until, load_with,
+    Loaded, MAX_EXTENDS_DEPTH, MAX_FILE_BYTES, SourceFile, load, load_text, load_until, load_with,
 };
 pub(crate) use validate::check_name;
 pub use validate::{

@@ -71,10 +71,27 @@ pub fn load_until(
     sets: &[String],
     end: Option<Date>,
 ) -> Result<Loaded, ScenarioError> {
+    load_source(path, None, sets, end)
+}
+
+/// Like [`load_with`] for a file that is not on disk: `text` is read as if it were the
+/// content of `path` (whose folder resolves `extends`, and which messages name). `liaison ui`
+/// loads the what-if it builds this way, so the page and a saved what-if go through the
+/// same loader.
+pub fn load_text(path: &Path, text: &str, sets: &[String]) -> Result<Loaded, ScenarioError> {
+    load_source(path, Some(text), sets, None)
+}
+
+fn load_source(
+    path: &Path,
+    text: Option<&str>,
+    sets: &[String],
+    end: Option<Date>,
+) -> Result<Loaded, ScenarioError> {
     let mut sources = Vec::new();
     let mut overridden = Vec::new();
     let mut stack = Vec::new();
-    let mut table = load_table(path, &mut stack, &mut sources, &mut overridden)?;
+    let mut table = load_table(path, text, &mut stack, &mut sources, &mut overridden)?;
     if sets.len() > MAX_OVERRIDES {
         return Err(ScenarioError {
             origin: Origin::Option("--set".into()),
@@ -369,11 +386,19 @@ fn clean_message(message: &str, key: Option<&str>, found_date: bool) -> String {
 
 fn load_table(
     path: &Path,
+    text: Option<&str>,
     stack: &mut Vec<PathBuf>,
     sources: &mut Vec<SourceFile>,
     overridden: &mut Vec<OverrideOrigin>,
 ) -> Result<toml::Table, ScenarioError> {
-    let file = read(path, None)?;
+    let file = match text {
+        Some(text) => SourceFile {
+            path: path.to_path_buf(),
+            text: text.to_string(),
+            sha256: hex(&Sha256::digest(text.as_bytes())),
+        },
+        None => read(path, None)?,
+    };
     let table: toml::Table = file.text.parse().map_err(|e| toml_error(&file, &e))?;
     if !table.contains_key("extends") {
         // Deserialize from the text, not the table, so type errors keep their positions.
@@ -451,7 +476,7 @@ fn load_table(
     read(&base_path, Some((&file, "extends")))?;
     let at_index = sources.len();
     sources.push(file.clone());
-    let mut base = load_table(&base_path, stack, sources, overridden)?;
+    let mut base = load_table(&base_path, None, stack, sources, overridden)?;
     stack.pop();
     let file = &sources[at_index];
 
