@@ -6,6 +6,7 @@ pub mod check;
 pub mod compare;
 pub mod progress;
 pub mod run;
+pub mod sweep;
 
 use std::path::{Path, PathBuf};
 
