@@ -5,8 +5,8 @@
 //! raw margin is not comparable across them. Two scores are offered:
 //!
 //! - [`Objective::Targets`] (default): the mean over every (scenario, seed, target) of
-//!   `½·[holds on the statistic curve] + ½·(share of runs in which it holds)
-//!   + 0.1·clamp(margin, −1, 0)`. The indicator is what `liaison run` reports; the share of
+//!   `½·[holds on the statistic curve] + ½·(share of runs in which it holds) +
+//!   0.1·clamp(margin, −1, 0)`. The indicator is what `liaison run` reports; the share of
 //!   runs is unitless and moves smoothly with the parameters long before the median crosses
 //!   a bound, which gives the optimiser a slope on plateaus; the small clipped margin pulls
 //!   targets that fail in every run toward their bounds. 1 means every target holds on the
