@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 
 use crate::commands;
+use crate::scenario::Date;
 
 /// The scenario run when none is given.
 pub const DEFAULT_SCENARIO: &str = "scenarios/us-russia-2011-2017.toml";
@@ -35,13 +36,57 @@ enum Command {
     Calibrate(CalibrateArgs),
     /// Sweep factors over a design (grid, lhs, sobol, morris): targets and metrics at every point, sensitivity indices, shards for Slurm.
     Sweep(SweepArgs),
+    /// Regenerate the figure gallery (docs/figures.md and its images).
+    #[command(hide = true)]
+    Gallery(GalleryArgs),
+}
+
+/// Most worker threads: a thread per core is fastest, and far more than the cores only
+/// costs memory (each thread has its own stack) — enough of them fail to start.
+pub const MAX_THREADS: usize = 256;
+
+/// `--threads`: 0 (one per core) to [`MAX_THREADS`].
+fn parse_threads(text: &str) -> Result<usize, String> {
+    let n: usize = text.trim().parse().map_err(|_| {
+        format!("`{text}` is not a whole number, expected 0 (one per core) to {MAX_THREADS}")
+    })?;
+    if n > MAX_THREADS {
+        return Err(format!(
+            "{n} threads, expected 0 (one per core) to {MAX_THREADS}: more threads than cores do not make a run faster, and each costs memory"
+        ));
+    }
+    Ok(n)
+}
+
+/// `--runs`: 1 to [`crate::scenario::MAX_RUNS`], the same cap as `run.runs` in a file.
+fn parse_runs(text: &str) -> Result<u32, String> {
+    let max = crate::scenario::MAX_RUNS;
+    match text.trim().parse::<u64>() {
+        Ok(n) if (1..=u64::from(max)).contains(&n) => Ok(n as u32),
+        _ => Err(format!("expected a whole number of runs from 1 to {max}")),
+    }
+}
+
+/// `--end`: a calendar date.
+fn parse_end(text: &str) -> Result<Date, String> {
+    Date::parse(text)
+        .filter(|d| (0..=9999).contains(&d.0.year()))
+        .ok_or_else(|| "expected a date like 2014-12-31".to_string())
+}
+
+/// `--out`: a folder path, not empty.
+fn parse_out(text: &str) -> Result<PathBuf, String> {
+    if text.trim().is_empty() {
+        return Err("expected a folder path, like output".into());
+    }
+    Ok(PathBuf::from(text))
 }
 
 /// Options shared by commands that run ensembles.
 #[derive(Debug, Args, Clone)]
 pub struct EnsembleArgs {
     /// Number of runs (default: the scenario's `run.runs`).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = parse_runs)]
     pub runs: Option<u32>,
     /// Master seed (default: the scenario's `run.seed`).
     #[arg(long, value_name = "S")]
@@ -55,14 +100,48 @@ pub struct EnsembleArgs {
 #[derive(Debug, Args, Clone)]
 pub struct OutputArgs {
     /// Output root folder.
-    #[arg(long, value_name = "DIR", default_value = "output")]
+    #[arg(long, value_name = "DIR", default_value = "output", value_parser = parse_out)]
     pub out: PathBuf,
-    /// Worker threads (default: one per core). Outputs do not depend on it.
-    #[arg(long, value_name = "N", default_value_t = 0)]
+    /// Worker threads, at most 256 (default 0: one per core). Outputs do not depend on it.
+    #[arg(long, value_name = "N", default_value_t = 0, value_parser = parse_threads)]
     pub threads: usize,
     /// No progress bar or progress lines.
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+/// How figures are drawn: shared by every command that draws.
+#[derive(Debug, Args, Clone, Default)]
+pub struct FigureArgs {
+    /// Band shaded around medians.
+    #[arg(long, value_name = "p05-p95|p25-p75|none", default_value = "p05-p95", value_parser = parse_bands)]
+    pub bands: crate::output::figures::BandChoice,
+    /// Zoom every figure to start on this day (figures only; the simulation is unchanged).
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub from: Option<crate::scenario::Date>,
+    /// Zoom every figure to end on this day (figures only; the simulation is unchanged).
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub to: Option<crate::scenario::Date>,
+}
+
+impl FigureArgs {
+    /// The figure builders' options.
+    pub fn options(&self) -> crate::output::figures::FigureOptions {
+        crate::output::figures::FigureOptions {
+            bands: self.bands,
+            from: self.from,
+            to: self.to,
+        }
+    }
+}
+
+fn parse_bands(text: &str) -> Result<crate::output::figures::BandChoice, String> {
+    text.parse()
+}
+
+fn parse_date(text: &str) -> Result<crate::scenario::Date, String> {
+    crate::scenario::Date::parse(text)
+        .ok_or_else(|| format!("`{text}` is not a date, expected YYYY-MM-DD like 2013-04-15"))
 }
 
 /// `liaison run`.
@@ -74,10 +153,20 @@ pub struct RunArgs {
     /// Override a scenario value by its dotted path, e.g. services.ru.publicity=0.1 or event.fogle.public=false.
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
+    /// Cut the run short: end on DATE, dropping the events and targets after it (and saying which).
+    #[arg(long, value_name = "DATE", value_parser = parse_end)]
+    pub end: Option<Date>,
     /// Runs, seed, output folder, threads, quiet.
     #[command(flatten)]
     pub ensemble: EnsembleArgs,
-    /// Skip trust.png and trust.svg.
+    /// Panels of the figure, one per glob (repeat), e.g. --series 'trust.ct.*' --series fear.ru
+    /// (default: trust, one panel per channel).
+    #[arg(long = "series", value_name = "GLOB")]
+    pub series: Vec<String>,
+    /// Bands and zoom of the figure.
+    #[command(flatten)]
+    pub figure: FigureArgs,
+    /// Skip the figure (trust.png and trust.svg).
     #[arg(long)]
     pub no_plot: bool,
     /// Exit with code 1 if any target fails.
@@ -94,6 +183,9 @@ pub struct CheckArgs {
     /// Override a scenario value by its dotted path (checked like the file).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
+    /// End the horizon on DATE, dropping the events and targets after it (and saying which).
+    #[arg(long, value_name = "DATE", value_parser = parse_end)]
+    pub end: Option<Date>,
     /// Also list every model parameter with its value, default and range.
     #[arg(long)]
     pub params: bool,
@@ -114,12 +206,29 @@ pub struct CompareArgs {
     /// Name of the output folder (default: compare-<names>).
     #[arg(long)]
     pub name: Option<String>,
+    /// End every scenario on DATE, dropping the events and targets after it (and saying which).
+    #[arg(long, value_name = "DATE", value_parser = parse_end)]
+    pub end: Option<Date>,
     /// Runs, seed, output folder, threads, quiet.
     #[command(flatten)]
     pub ensemble: EnsembleArgs,
+    /// Bands and zoom of the figures.
+    #[command(flatten)]
+    pub figure: FigureArgs,
     /// Skip the plots.
     #[arg(long)]
     pub no_plot: bool,
+}
+
+/// `liaison gallery` (hidden): every kind of figure, for docs/figures.md.
+#[derive(Debug, Args, Clone)]
+pub struct GalleryArgs {
+    /// Folder for the images (docs/images/gallery in the repository).
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+    /// Runs per ensemble.
+    #[arg(long, default_value_t = 200)]
+    pub runs: u32,
 }
 
 /// `liaison calibrate`.
@@ -142,7 +251,7 @@ pub struct CalibrateArgs {
     #[arg(long, alias = "iterations", default_value_t = 200)]
     pub budget: usize,
     /// Runs per ensemble.
-    #[arg(long, default_value_t = 100)]
+    #[arg(long, default_value_t = 100, value_parser = parse_runs)]
     pub runs: u32,
     /// Seeds every point is run with, e.g. 1,2,3 (default: each scenario's seed).
     #[arg(
@@ -193,7 +302,7 @@ pub struct SweepArgs {
     #[arg(long, value_name = "N")]
     pub points: Option<usize>,
     /// Runs per point (default: the scenario's `run.runs`).
-    #[arg(long, value_name = "R")]
+    #[arg(long, value_name = "R", value_parser = parse_runs)]
     pub runs: Option<u32>,
     /// Master seed of every point's runs and of the design (default: the scenario's `run.seed`).
     #[arg(long, value_name = "S")]
@@ -252,20 +361,59 @@ pub enum SweepAction {
 
 /// Entry point of the binary.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let result = match cli.command {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => return usage(&error),
+    };
+    let result = dispatch(cli);
+    match result {
+        Ok(code) => code,
+        // A reader that stopped reading (`| head`) is not an error: end quietly, as `ripgrep`
+        // and the Unix tools killed by SIGPIPE do.
+        Err(error) if commands::console::is_broken_pipe(&error) => ExitCode::SUCCESS,
+        Err(error) => {
+            commands::console::error(&format!("error: {error:#}"));
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// `--help`, `--version` and usage errors. clap ignores a failure to print them; a full disk
+/// must still be an error.
+fn usage(error: &clap::Error) -> ExitCode {
+    if error.use_stderr() {
+        // Nothing more can be said if standard error itself fails.
+        let _ = error.print();
+        return ExitCode::from(2);
+    }
+    match error
+        .print()
+        .and_then(|()| std::io::Write::flush(&mut std::io::stdout()))
+    {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            commands::console::error(&format!("error: cannot write to standard output: {e}"));
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Runs the command line given as words (without the program name), as the binary would;
+/// the gallery uses it so that every figure it shows is made by a command a user can type.
+pub fn run_words(words: &[&str]) -> anyhow::Result<ExitCode> {
+    let cli = Cli::try_parse_from(std::iter::once("liaison").chain(words.iter().copied()))?;
+    dispatch(cli)
+}
+
+fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
         Some(Command::Run(args)) => commands::run::run(&args),
         Some(Command::Check(args)) => commands::check::check(&args),
         Some(Command::Compare(args)) => commands::compare::compare(&args),
         Some(Command::Calibrate(args)) => commands::calibrate::calibrate(&args),
         Some(Command::Sweep(args)) => commands::sweep::sweep(&args),
+        Some(Command::Gallery(args)) => commands::gallery::gallery(&args),
         None => commands::run::run(&cli.run),
-    };
-    match result {
-        Ok(code) => code,
-        Err(error) => {
-            eprintln!("error: {error:#}");
-            ExitCode::from(2)
-        }
     }
 }

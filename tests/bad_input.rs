@@ -333,8 +333,9 @@ fn file_that_is_not_utf8() {
     std::fs::write(&path, b"name = \"\xff\xfe\"\n").unwrap();
     let path = path.display().to_string();
     let stderr = assert_failed(&liaison(&["check", &path]), "check");
-    assert_located(&stderr, &path, At::File, "not utf-8");
-    assert!(stderr.contains("expected a TOML file"), "{stderr}");
+    // The first bad byte: line 1, column 9.
+    assert_located(&stderr, &path, At::Exact(1, 9), "not utf-8");
+    assert!(stderr.contains("expected a TOML file in UTF-8"), "{stderr}");
 }
 
 #[test]
@@ -359,7 +360,7 @@ fn empty_file_reports_the_first_missing_field() {
         Expect {
             at: At::Line(1),
             key: None,
-            fragments: &["missing field `name`"],
+            fragments: &["missing key `name`"],
         },
     );
 }
@@ -379,7 +380,7 @@ fn unknown_top_level_key() {
             at: At::Exact(f.line("colour = "), 1),
             key: None,
             fragments: &[
-                "unknown field `colour`",
+                "unknown key `colour`",
                 "expected one of",
                 "`horizon`",
                 "`services`",
@@ -400,12 +401,7 @@ fn unknown_key_in_a_service() {
         Expect {
             at: At::Exact(f.line("secrecyy"), 1),
             key: None,
-            fragments: &[
-                "unknown field `secrecyy`",
-                "expected one of",
-                "`secrecy`",
-                "`publicity`",
-            ],
+            fragments: &["unknown key `secrecyy`, did you mean `secrecy`?"],
         },
     );
 }
@@ -422,7 +418,7 @@ fn unknown_key_in_an_event() {
         Expect {
             at: At::Exact(f.line("magnitud ="), 1),
             key: None,
-            fragments: &["unknown field `magnitud`", "expected one of", "`magnitude`"],
+            fragments: &["unknown key `magnitud`, did you mean `magnitude`?"],
         },
     );
 }
@@ -439,11 +435,7 @@ fn unknown_key_in_params() {
         Expect {
             at: At::Exact(f.line("no_such"), 1),
             key: None,
-            fragments: &[
-                "unknown field `no_such`",
-                "expected one of",
-                "`trust_drift`",
-            ],
+            fragments: &["unknown key `no_such`", "expected one of", "`trust_drift`"],
         },
     );
 }
@@ -459,7 +451,7 @@ fn string_where_a_number_is_expected() {
         Expect {
             at: At::Exact(line, column),
             key: None,
-            fragments: &["invalid type: string \"high\"", "expected f64"],
+            fragments: &["found text \"high\"", "expected a number from 0 to 1"],
         },
     );
 }
@@ -533,7 +525,7 @@ fn negative_count() {
         Expect {
             at: At::Exact(line, column),
             key: None,
-            fragments: &["-3", "expected u32"],
+            fragments: &["-3 is out of range", "expected a whole number"],
         },
     );
 }
@@ -755,7 +747,7 @@ fn unknown_event_kind_lists_the_kinds() {
             at: At::Exact(line, column),
             key: None,
             fragments: &[
-                "unknown variant `coup`",
+                "unknown value `coup`",
                 "expected one of",
                 "`common_threat`",
                 "`joint_success`",
@@ -803,7 +795,7 @@ fn set_on_an_unknown_top_level_key() {
     rejects_set(
         "nonsense=1",
         Some("nonsense"),
-        &["unknown field `nonsense`", "expected one of", "`horizon`"],
+        &["unknown key `nonsense`", "expected one of", "`horizon`"],
     );
 }
 
@@ -812,11 +804,7 @@ fn set_on_an_unknown_parameter() {
     rejects_set(
         "params.no_such=1",
         Some("params.no_such"),
-        &[
-            "unknown field `no_such`",
-            "expected one of",
-            "`trust_drift`",
-        ],
+        &["unknown key `no_such`", "expected one of", "`trust_drift`"],
     );
 }
 
@@ -834,7 +822,7 @@ fn set_with_a_text_value_for_a_number() {
     rejects_set(
         "services.ru.publicity=abc",
         Some("services.ru.publicity"),
-        &["invalid type: string \"abc\"", "expected f64"],
+        &["found text \"abc\"", "expected a number from 0 to 1"],
     );
 }
 
@@ -970,7 +958,7 @@ fn target_with_an_unknown_test() {
         Expect {
             at: At::Exact(line, column),
             key: None,
-            fragments: &["unknown variant `plunge`", "`drop`", "`level`"],
+            fragments: &["unknown value `plunge`", "`drop`", "`level`"],
         },
     );
 }

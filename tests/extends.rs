@@ -548,7 +548,7 @@ fn a_what_if_rejects_keys_of_a_full_scenario() {
     let path = scratch.write("horizon.toml", text);
     for err in scratch.rejects(&path) {
         assert!(err.starts_with(&format!("error: {path}:2:")), "{err}");
-        assert!(err.contains("unknown field `horizon`"), "{err}");
+        assert!(err.contains("unknown key `horizon`"), "{err}");
         assert!(err.contains("`set`"), "{err}");
     }
 }

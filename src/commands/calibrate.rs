@@ -71,6 +71,9 @@ pub fn calibrate(args: &CalibrateArgs) -> anyhow::Result<ExitCode> {
     };
     ensure!(!name.is_empty(), "--name: expected letters or digits");
     let threads = thread_count(args.output.threads);
+    // Refuse a destination in the way before the search, not after it.
+    let folder_name = format!("calibrate-{name}");
+    StagedFolder::check(&args.output.out, &folder_name)?;
     let problem = Problem {
         scenarios: args.scenarios.clone(),
         sets: args.set.clone(),
@@ -93,7 +96,7 @@ pub fn calibrate(args: &CalibrateArgs) -> anyhow::Result<ExitCode> {
         |e| {
             if !quiet && e.score > best_score {
                 best_score = e.score;
-                eprintln!(
+                super::console::error(&format!(
                     "point {:>4}: score {:.4}, {}/{} targets hold, worst margin {}, {:.0}% of runs",
                     e.index,
                     e.score,
@@ -101,19 +104,19 @@ pub fn calibrate(args: &CalibrateArgs) -> anyhow::Result<ExitCode> {
                     e.tally.total,
                     number(e.tally.worst_margin),
                     100.0 * e.tally.mean_share
-                );
+                ));
             }
         },
     )
     .map_err(|m| anyhow::anyhow!(m))?;
     let Some(best) = found.best().cloned() else {
-        eprintln!("interrupted before any point was evaluated: no output written");
+        super::console::error("interrupted before any point was evaluated: no output written");
         return Ok(ExitCode::from(super::run::INTERRUPTED_EXIT));
     };
     let best_points = top(&found.evaluations, args.top, 1);
     let spreads = spread(&factors, &best_points);
 
-    let folder = StagedFolder::new(&args.output.out, &format!("calibrate-{name}"))?;
+    let folder = super::stage(&args.output.out, &folder_name)?;
     write_evaluations(
         &folder.file("evaluations.csv"),
         &factors,
@@ -221,7 +224,7 @@ pub fn calibrate(args: &CalibrateArgs) -> anyhow::Result<ExitCode> {
 
     print_report(&found, &best, &spreads, &factors, args.top);
     if found.stop == Stop::Interrupted {
-        eprintln!("interrupted: the best point so far is written");
+        super::console::error("interrupted: the best point so far is written");
     }
     for set in &overrides {
         println!("  --set {set}");

@@ -9,7 +9,7 @@ use crate::scenario::Scenario;
 
 /// Runs the command.
 pub fn check(args: &CheckArgs) -> anyhow::Result<ExitCode> {
-    let (loaded, targets) = super::load(&args.scenario, &args.set)?;
+    let (loaded, targets) = super::load_until(&args.scenario, &args.set, args.end)?;
     let mut text = describe(&loaded.scenario);
     if loaded.sources.len() > 1 {
         let chain: Vec<String> = loaded
@@ -34,8 +34,8 @@ pub fn check(args: &CheckArgs) -> anyhow::Result<ExitCode> {
             )?;
         }
     }
-    print!("{text}");
-    println!("{}: valid", args.scenario.display());
+    writeln!(text, "{}: valid", args.scenario.display())?;
+    super::console::out(&text)?;
     Ok(ExitCode::SUCCESS)
 }
 

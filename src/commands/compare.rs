@@ -13,10 +13,9 @@ use crate::aggregate::Summary;
 use crate::cli::CompareArgs;
 use crate::compare::{Comparison, differing_events, folder_name, paired, parse_variant};
 use crate::model::SeriesLayout;
-use crate::output::plot::{Band, DEFAULT_SIZE, Figure, Marker, Panel};
 use crate::output::{StagedFolder, csv, figures, manifest, plot, safe_name};
-use crate::runner::{EnsembleOptions, Prepared, RunError};
-use crate::scenario::{Date, Loaded};
+use crate::runner::{EnsembleOptions, Prepared};
+use crate::scenario::Loaded;
 use crate::targets::select_series;
 
 /// One compared scenario or variant.
@@ -80,8 +79,8 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
     let entries = entries(args)?;
     let mut loaded: Vec<Loaded> = Vec::new();
     for entry in &entries {
-        let (scenario, _) =
-            super::load(&entry.path, &entry.sets).map_err(|e| match &entry.variant {
+        let (scenario, _) = super::load_until(&entry.path, &entry.sets, args.end).map_err(|e| {
+            match &entry.variant {
                 // An override of the variant is reported against the variant, not as a `--set`.
                 Some(text) => match (&e.origin, &e.key) {
                     (crate::scenario::Origin::CommandLine(_), Some(key)) => {
@@ -93,7 +92,8 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
                     _ => anyhow::anyhow!("--variant '{text}': {e}"),
                 },
                 None => anyhow::Error::new(e),
-            })?;
+            }
+        })?;
         loaded.push(scenario);
     }
     let base = &loaded[0].scenario;
@@ -110,10 +110,34 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
             base.timeline.step_days
         );
     }
+    let figure_options = args.figure.options();
+    if !args.no_plot {
+        let end = loaded
+            .iter()
+            .map(|l| l.scenario.timeline.end)
+            .max()
+            .unwrap_or(base.timeline.end);
+        figure_options
+            .check(base.timeline.start, end)
+            .map_err(anyhow::Error::msg)?;
+    }
     let seed = args.ensemble.seed.unwrap_or(base.seed);
     let runs = args.ensemble.runs.unwrap_or(base.runs);
     ensure!(runs >= 1, "--runs 0: expected at least one run");
     let threads = thread_count(args.ensemble.output.threads);
+    let folder_name = match &args.name {
+        Some(name) => {
+            let safe = safe_name(name);
+            ensure!(
+                !safe.is_empty(),
+                "--name `{name}`: expected letters or digits"
+            );
+            safe
+        }
+        None => folder_name(&entries.iter().map(|e| e.name.clone()).collect::<Vec<_>>()),
+    };
+    // Refuse a destination in the way before the work, not after it.
+    StagedFolder::check(&args.ensemble.output.out, &folder_name)?;
 
     let patterns = if args.series.is_empty() {
         vec!["trust.*".to_string()]
@@ -140,49 +164,33 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
         })?);
     }
 
+    let scenarios: Vec<&crate::scenario::Scenario> = loaded.iter().map(|l| &l.scenario).collect();
+    super::check_memory(&scenarios, runs, threads)?;
     let progress = Progress::new(u64::from(runs), "compare", args.ensemble.output.quiet);
     let tick = || progress.tick();
     let prepared: Vec<Prepared> = loaded
         .iter()
         .map(|l| Prepared::new(&l.scenario, seed))
         .collect();
-    let comparison = paired(
-        &prepared.iter().collect::<Vec<_>>(),
-        &indices,
-        &names,
-        &EnsembleOptions {
-            runs,
-            threads,
-            on_run: Some(&tick),
-            cancel: Some(interrupt_flag()),
-        },
-    );
+    let all: Vec<&Prepared> = prepared.iter().collect();
+    let options = EnsembleOptions {
+        runs,
+        threads,
+        on_run: Some(&tick),
+        cancel: Some(interrupt_flag()),
+    };
+    let comparison = paired(&all, &indices, &names, &options);
     progress.finish();
     let Comparison {
         summaries,
         differences,
         common_steps,
-    } = match comparison {
-        Ok(c) => c,
-        Err(RunError::Interrupted) => {
-            eprintln!("interrupted: no output written");
-            return Ok(ExitCode::from(INTERRUPTED_EXIT));
-        }
-        Err(e) => return Err(e.into()),
+    } = match super::finished(comparison)? {
+        Some(c) => c,
+        None => return Ok(ExitCode::from(INTERRUPTED_EXIT)),
     };
 
-    let folder_name = match &args.name {
-        Some(name) => {
-            let safe = safe_name(name);
-            ensure!(
-                !safe.is_empty(),
-                "--name `{name}`: expected letters or digits"
-            );
-            safe
-        }
-        None => folder_name(&entries.iter().map(|e| e.name.clone()).collect::<Vec<_>>()),
-    };
-    let folder = StagedFolder::new(&args.ensemble.output.out, &folder_name)?;
+    let folder = super::stage(&args.ensemble.output.out, &folder_name)?;
     let all: Vec<usize> = (0..names.len()).collect();
     let mut out = csv_writer(&folder.file("compare.csv"))?;
     out.write_record(csv::summary_header(&["scenario"]))?;
@@ -199,57 +207,27 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
 
     let scenarios: Vec<&crate::scenario::Scenario> = loaded.iter().map(|l| &l.scenario).collect();
     let differing = differing_events(&scenarios);
-    let markers = union_markers(&scenarios, &differing);
-    let x_end = scenarios
-        .iter()
-        .map(|s| s.timeline.end)
-        .max()
-        .unwrap_or(base.timeline.end);
-    let title_names = entries
-        .iter()
-        .map(|e| e.name.as_str())
-        .collect::<Vec<_>>()
-        .join(" vs ");
     if !args.no_plot {
-        // Each curve set is (label, colour, summary); the same panels serve both figures.
-        let curves: Vec<(String, usize, &Summary)> = entries
+        let compared: Vec<figures::Compared> = entries
             .iter()
+            .zip(&scenarios)
             .zip(&summaries)
-            .enumerate()
-            .map(|(k, (e, s))| (e.name.clone(), k, s))
+            .map(|((e, s), summary)| figures::Compared {
+                name: &e.name,
+                scenario: s,
+                summary,
+            })
             .collect();
-        let compare_figure = Figure {
-            title: format!("Compare: {title_names}"),
-            subtitle: format!("median and p05–p95 band of {runs} runs per scenario, seed {seed}"),
-            x_range: (base.timeline.start, x_end),
-            panels: panels(&names, &curves, false),
-            markers: markers.clone(),
-            width: DEFAULT_SIZE.0,
-            height: DEFAULT_SIZE.1,
-        };
-        plot::render_png_and_svg(&compare_figure, &folder.file(""), "compare")?;
-        let paired: Vec<(String, usize, &Summary)> = entries
-            .iter()
-            .skip(1)
-            .zip(&differences)
-            .enumerate()
-            .map(|(k, (e, s))| (format!("{} − {}", e.name, entries[0].name), k + 1, s))
-            .collect();
-        let difference_figure = Figure {
-            title: format!("Paired differences to {}", entries[0].name),
-            subtitle: format!(
-                "median and p05–p95 band of run-by-run differences, {runs} runs, seed {seed}"
-            ),
-            x_range: (
-                base.timeline.start,
-                summaries[0].dates[common_steps.saturating_sub(1)],
-            ),
-            panels: panels(&names, &paired, true),
-            markers,
-            width: DEFAULT_SIZE.0,
-            height: DEFAULT_SIZE.1,
-        };
-        plot::render_png_and_svg(&difference_figure, &folder.file(""), "difference")?;
+        let figure = figures::compare_figure(&compared, &differing, (runs, seed), &figure_options);
+        plot::render_png_and_svg(&figure, &folder.file(""), "compare")?;
+        let figure = figures::difference_figure(
+            &compared,
+            &differences,
+            &differing,
+            (runs, seed),
+            &figure_options,
+        );
+        plot::render_png_and_svg(&figure, &folder.file(""), "difference")?;
     }
 
     let mut reproduce = String::from("liaison compare");
@@ -261,6 +239,9 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
     }
     for s in &args.series {
         reproduce.push_str(&format!(" --series '{s}'"));
+    }
+    if let Some(end) = args.end {
+        reproduce.push_str(&format!(" --end {end}"));
     }
     reproduce.push_str(&format!(" --seed {seed} --runs {runs}"));
     let mut record = manifest::Manifest::new(
@@ -279,100 +260,19 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
     let Some(destination) = super::finish(folder, record)? else {
         return Ok(ExitCode::from(INTERRUPTED_EXIT));
     };
-    println!(
-        "compared {} scenarios × {runs} runs, seed {seed}, {:.2} s → {}/",
+    let head = format!(
+        "compared {} scenarios × {runs} runs, seed {seed}, {:.2} s → {}/\n",
         entries.len(),
         started.elapsed().as_secs_f64(),
         destination.display()
     );
-    print!(
-        "{}",
-        report(&entries, &summaries, &differences, common_steps)
-    );
+    let table = report(&entries, &summaries, &differences, common_steps);
+    super::console::out(&(head + &table))?;
     Ok(ExitCode::SUCCESS)
 }
 
 fn csv_writer(path: &std::path::Path) -> anyhow::Result<::csv::Writer<std::fs::File>> {
     ::csv::Writer::from_path(path).with_context(|| format!("cannot write `{}`", path.display()))
-}
-
-/// One panel per series, one band per curve set; difference panels get a zero line.
-fn panels(names: &[String], curves: &[(String, usize, &Summary)], differences: bool) -> Vec<Panel> {
-    names
-        .iter()
-        .enumerate()
-        .map(|(j, n)| {
-            let bands = curves
-                .iter()
-                .map(|(label, color, s)| figures::band(s, j, label.clone(), *color))
-                .collect();
-            let axis = figures::series_axis_title(n);
-            let y_label = if differences {
-                format!("difference in {axis}")
-            } else {
-                axis.to_string()
-            };
-            panel(n, &y_label, bands, differences)
-        })
-        .collect()
-}
-
-fn panel(series: &str, y_label: &str, bands: Vec<Band>, zero_line: bool) -> Panel {
-    let y_range = if series.starts_with("trust.") && !zero_line {
-        (0.0, 1.0)
-    } else {
-        let (lo, hi) = bands
-            .iter()
-            .flat_map(|b| b.low.iter().chain(&b.high))
-            .filter(|v| v.is_finite())
-            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
-                (lo.min(v), hi.max(v))
-            });
-        let (lo, hi) = if lo.is_finite() {
-            (lo.min(0.0), hi.max(0.0))
-        } else {
-            (0.0, 1.0)
-        };
-        if zero_line {
-            let m = lo.abs().max(hi.abs()).max(1e-3) * 1.1;
-            (-m, m)
-        } else {
-            let pad = ((hi - lo) * 0.05).max(1e-3);
-            (lo - pad, hi + pad)
-        }
-    };
-    Panel {
-        title: series.to_string(),
-        y_label: y_label.to_string(),
-        y_range,
-        bands,
-        windows: Vec::new(),
-        zero_line,
-    }
-}
-
-/// The events of every scenario, once each; those that differ are highlighted.
-fn union_markers(
-    scenarios: &[&crate::scenario::Scenario],
-    differing: &std::collections::BTreeSet<String>,
-) -> Vec<Marker> {
-    let mut markers: Vec<Marker> = Vec::new();
-    let mut seen: Vec<(String, Date)> = Vec::new();
-    for s in scenarios {
-        for e in &s.events {
-            if seen.iter().any(|(id, d)| *id == e.id && *d == e.date) {
-                continue;
-            }
-            seen.push((e.id.clone(), e.date));
-            markers.push(Marker {
-                date: e.date,
-                label: e.label.clone(),
-                highlight: differing.contains(&e.id),
-            });
-        }
-    }
-    markers.sort_by_key(|m| m.date);
-    markers
 }
 
 /// The printed table: medians at a few dates, and the largest paired difference.
@@ -383,6 +283,20 @@ fn report(
     common_steps: usize,
 ) -> String {
     let mut text = String::new();
+    if summaries.iter().any(|s| s.steps() != common_steps)
+        && let (Some(first), Some(last)) = (
+            summaries[0].dates.first(),
+            summaries[0].dates.get(common_steps.saturating_sub(1)),
+        )
+    {
+        let _ = writeln!(
+            text,
+            "horizons differ: compared over the common window {first} … {last} ({common_steps} steps)"
+        );
+    }
+    if common_steps == 0 {
+        return text;
+    }
     let key_steps: Vec<usize> = [1, 2, 3, 4]
         .iter()
         .map(|q| (common_steps * q / 4).saturating_sub(1))
@@ -423,6 +337,13 @@ fn report(
                 .collect();
             let largest = if k == 0 {
                 "(baseline)".to_string()
+            } else if differences[k - 1]
+                .series(j)
+                .iter()
+                .all(|st| st.mean == 0.0 && st.quantiles.iter().all(|q| *q == 0.0))
+            {
+                // Every paired run is identical: say so rather than "+0.000 on <a date>".
+                "no difference".to_string()
             } else {
                 let d = differences[k - 1].series(j);
                 let (step, stats) = d

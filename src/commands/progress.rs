@@ -13,14 +13,15 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 static HANDLER: OnceLock<bool> = OnceLock::new();
 
-/// The flag set by Ctrl-C; the runner polls it and outputs are not committed once it is set.
+/// The flag set by Ctrl-C, SIGTERM or SIGHUP (ctrlc's `termination` feature); the runner
+/// polls it and outputs are not committed once it is set.
 pub fn interrupt_flag() -> &'static AtomicBool {
     HANDLER
         .get_or_init(|| ctrlc::set_handler(|| INTERRUPTED.store(true, Ordering::SeqCst)).is_ok());
     &INTERRUPTED
 }
 
-/// Whether Ctrl-C was pressed.
+/// Whether Ctrl-C was pressed (or SIGTERM or SIGHUP received).
 pub fn interrupted() -> bool {
     INTERRUPTED.load(Ordering::SeqCst)
 }

@@ -3,10 +3,11 @@
 use std::process::ExitCode;
 use std::time::Instant;
 
+use super::console;
 use super::progress::{Progress, interrupt_flag};
 use crate::cli::RunArgs;
 use crate::output::{StagedFolder, csv, figures, manifest, plot};
-use crate::runner::{EnsembleOptions, Prepared, RunError, ensemble};
+use crate::runner::{EnsembleOptions, Prepared, ensemble};
 use crate::targets::Outcome;
 
 /// Exit code after Ctrl-C (128 + SIGINT), as shells expect.
@@ -30,51 +31,67 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
             crate::cli::DEFAULT_SCENARIO
         );
     }
-    let (loaded, targets) = super::load(&args.scenario, &args.set)?;
+    let (loaded, targets) = super::load_until(&args.scenario, &args.set, args.end)?;
     let scenario = &loaded.scenario;
     let seed = args.ensemble.seed.unwrap_or(scenario.seed);
     let runs = args.ensemble.runs.unwrap_or(scenario.runs);
     anyhow::ensure!(runs >= 1, "--runs 0: expected at least one run");
     let threads = thread_count(args.ensemble.output.threads);
     let name = super::stem(&args.scenario);
-    anyhow::ensure!(
-        !name.is_empty(),
-        "cannot derive an output folder name from `{}`",
-        args.scenario.display()
-    );
+    super::check_memory(&[scenario], runs, threads)?;
+    // Refuse a destination in the way before the work, not after it.
+    StagedFolder::check(&args.ensemble.output.out, &name)?;
+
+    // Figure choices are checked before the ensemble runs, so a typo costs nothing.
+    let figure_options = args.figure.options();
+    let panels = if args.no_plot {
+        Vec::new()
+    } else {
+        figure_options
+            .check(scenario.timeline.start, scenario.timeline.end)
+            .map_err(anyhow::Error::msg)?;
+        let layout = crate::model::SeriesLayout::new(scenario);
+        figures::run::panel_series(scenario, &layout.names, &args.series)
+            .map_err(|m| anyhow::anyhow!("--series: {m}"))?
+    };
 
     let progress = Progress::new(u64::from(runs), &name, args.ensemble.output.quiet);
     let tick = || progress.tick();
     let prepared = Prepared::new(scenario, seed);
-    let result = ensemble(
-        &prepared,
-        &targets,
-        &EnsembleOptions {
-            runs,
-            threads,
-            on_run: Some(&tick),
-            cancel: Some(interrupt_flag()),
-        },
-    );
+    let options = EnsembleOptions {
+        runs,
+        threads,
+        on_run: Some(&tick),
+        cancel: Some(interrupt_flag()),
+    };
+    let result = ensemble(&prepared, &targets, &options);
     progress.finish();
-    let result = match result {
-        Ok(result) => result,
-        Err(RunError::Interrupted) => {
-            eprintln!("interrupted: no output written");
-            return Ok(ExitCode::from(INTERRUPTED_EXIT));
-        }
-        Err(e) => return Err(e.into()),
+    let Some(result) = super::finished(result)? else {
+        return Ok(ExitCode::from(INTERRUPTED_EXIT));
     };
     let (summary, outcomes) = (result.summary, result.outcomes);
 
-    let folder = StagedFolder::new(&args.ensemble.output.out, &name)?;
+    let folder = super::stage(&args.ensemble.output.out, &name)?;
     csv::write_summary_file(&folder.file("summary.csv"), &summary)?;
     csv::write_events(&folder.file("events.csv"), scenario)?;
     csv::write_targets(&folder.file("targets.csv"), &outcomes)?;
     manifest::write_effective_scenario(&folder.file("scenario.toml"), &loaded)?;
     if !args.no_plot {
-        let figure = figures::trust_figure(scenario, &summary, &outcomes, runs, seed);
-        plot::render_png_and_svg(&figure, &folder.file(""), "trust")?;
+        let figure = figures::run_figure(
+            scenario,
+            &summary,
+            &outcomes,
+            &panels,
+            (runs, seed),
+            &figure_options,
+        );
+        // The default figure keeps its name; chosen panels get a name of their own.
+        let stem = if args.series.is_empty() {
+            "trust"
+        } else {
+            "series"
+        };
+        plot::render_png_and_svg(&figure, &folder.file(""), stem)?;
     }
     let mut reproduce = format!(
         "liaison run {} --seed {seed} --runs {runs}",
@@ -82,6 +99,12 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
     );
     for set in &args.set {
         reproduce.push_str(&format!(" --set '{set}'"));
+    }
+    if let Some(end) = args.end {
+        reproduce.push_str(&format!(" --end {end}"));
+    }
+    for pattern in &args.series {
+        reproduce.push_str(&format!(" --series '{pattern}'"));
     }
     let mut record = manifest::Manifest::new(
         "run",
@@ -96,19 +119,20 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(INTERRUPTED_EXIT));
     };
 
-    println!(
-        "{}: {runs} runs, seed {seed}, {} steps, {:.2} s → {}/",
+    let mut report = format!(
+        "{}: {runs} runs, seed {seed}, {} steps, {:.2} s → {}/\n",
         scenario.name,
         summary.steps(),
         started.elapsed().as_secs_f64(),
         destination.display()
     );
     if !outcomes.is_empty() {
-        print!("{}", target_table(&outcomes));
+        report.push_str(&target_table(&outcomes));
     }
+    console::out(&report)?;
     let failed = outcomes.iter().filter(|o| !o.pass).count();
     Ok(if args.strict && failed > 0 {
-        eprintln!("{failed} target(s) failed (--strict)");
+        console::error(&format!("{failed} target(s) failed (--strict)"));
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS

@@ -22,7 +22,7 @@ use crate::explore::sweep::{
     write_points, write_sensitivity, write_shard,
 };
 use crate::explore::{figures, slurm};
-use crate::output::{StagedFolder, manifest, safe_name};
+use crate::output::{manifest, safe_name};
 
 /// A parsed sweep with where it goes.
 struct Setup {
@@ -150,7 +150,7 @@ fn run_whole(setup: &Setup, threads: usize, quiet: bool) -> anyhow::Result<ExitC
     let started = Instant::now();
     let total = setup.sweep.points.len();
     let Some(results) = run_points(setup, 0..total, threads, quiet)? else {
-        eprintln!("interrupted: no output written");
+        super::console::error("interrupted: no output written");
         return Ok(ExitCode::from(INTERRUPTED_EXIT));
     };
     let results: Vec<PointResult> = results.into_iter().map(|(_, r)| r).collect();
@@ -242,7 +242,7 @@ fn run_shard(
     let range = shard_range(setup.sweep.points.len(), shard, shards);
     let count = range.len();
     let Some(results) = run_points(setup, range.clone(), threads, quiet)? else {
-        eprintln!("interrupted: shard {shard} not written");
+        super::console::error(&format!("interrupted: shard {shard} not written"));
         return Ok(ExitCode::from(INTERRUPTED_EXIT));
     };
     let path = dir.join(format!("{shard}.csv"));
@@ -402,7 +402,7 @@ fn write_outputs(
     results: &[PointResult],
     keep: Option<&Path>,
 ) -> anyhow::Result<Option<PathBuf>> {
-    let folder = StagedFolder::new(&setup.out, &setup.folder)?;
+    let folder = super::stage(&setup.out, &setup.folder)?;
     let sweep = &setup.sweep;
     write_design(&folder.file("design.csv"), sweep)?;
     write_points(&folder.file("points.csv"), &sweep.names, results)?;
@@ -439,7 +439,7 @@ fn write_outputs(
         serde_json::to_string_pretty(&record)? + "\n",
     )?;
     if interrupted() {
-        eprintln!("interrupted: no output written");
+        super::console::error("interrupted: no output written");
         return Ok(None);
     }
     if let Some(shards) = keep {

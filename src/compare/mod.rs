@@ -148,7 +148,14 @@ pub fn paired(
     let n = names.len();
     let runs = options.runs as usize;
     let steps: Vec<usize> = prepared.iter().map(|p| p.steps()).collect();
-    let common_steps = steps.iter().copied().min().unwrap_or(0);
+    let dates: Vec<Vec<Date>> = prepared.iter().map(|p| p.dates()).collect();
+    // Steps dated alike in every scenario: a shorter horizon's last, clamped step is not
+    // paired with a full step of a longer one, so compare.csv and difference.csv agree on the
+    // date of every step they share.
+    let shortest = steps.iter().copied().min().unwrap_or(0);
+    let common_steps = (0..shortest)
+        .take_while(|&s| dates.iter().all(|d| d[s] == dates[0][s]))
+        .count();
     let mut own: Vec<Accumulator> = steps
         .iter()
         .map(|&s| Accumulator::new(n, s, runs))
@@ -179,7 +186,6 @@ pub fn paired(
             acc.add(&difference);
         }
     })?;
-    let dates: Vec<Vec<Date>> = prepared.iter().map(|p| p.dates()).collect();
     Ok(Comparison {
         summaries: own
             .into_iter()

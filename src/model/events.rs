@@ -1,6 +1,6 @@
 //! How each kind of dated event feeds the model's mechanisms. No event sets trust: events
-//! move threat, permission, engagement, suspicion and fear, or trigger the same scandal,
-//! success and mole-hunt rules that endogenous dynamics use.
+//! move threat, permission, engagement, suspicion and fear, or trigger the same betrayal,
+//! scandal, success and mole-hunt rules that endogenous dynamics use.
 
 use super::streams::Stream;
 use super::{Model, Scandal, rules};
@@ -14,7 +14,7 @@ impl Model<'_> {
         let p = &scenario.params;
         let m = event.magnitude;
         // The event's own stream, read from word `step·2³²`: other events' draws never shift.
-        let first = (self.step as u64) << 32;
+        let first = u64::from(self.step) << 32;
         let (keys, run) = (self.keys, self.run);
         let event_stream = || Stream::new(&keys.events[index], run);
         let n_services = scenario.services.len();
@@ -26,19 +26,22 @@ impl Model<'_> {
             }
             EventKind::JointSuccess => {
                 for &c in &event.channels {
+                    let baseline = scenario.channels[c].spec.baseline_trust;
                     let mut involved_any = false;
                     for (spec, desk) in scenario.desks.iter().zip(&mut self.desks) {
-                        let involved = event.services.contains(&spec.service)
+                        let involved = spec.channel == c
+                            && event.services.contains(&spec.service)
                             && event.services.contains(&spec.counterpart);
-                        if spec.channel == c && involved {
-                            involved_any = true;
-                            for officer in &mut desk.officers {
-                                officer.trust =
-                                    rules::gain(officer.trust, p.event_success_gain * m);
-                            }
+                        if !involved {
+                            continue;
                         }
+                        involved_any = true;
+                        for officer in &mut desk.officers {
+                            officer.trust = rules::gain(officer.trust, p.event_success_gain * m);
+                        }
+                        desk.memory = rules::heal(desk.memory, baseline, p.memory_repair, m);
                     }
-                    // Counted only where two listed services actually cooperate on the channel.
+                    // Counted only where two listed services cooperate on the channel.
                     self.successes[c] += u32::from(involved_any);
                 }
             }
@@ -67,7 +70,19 @@ impl Model<'_> {
                         *permission = (*permission - p.shock_permission * m).max(0.0);
                     }
                 }
-                self.frighten(&event.services, &event.channels, p.shock_fear * m);
+                // The shocked services' desks on the shocked channels feel betrayed, and their
+                // officers grow wary.
+                for d in 0..self.desks.len() {
+                    let spec = &scenario.desks[d];
+                    if event.services.contains(&spec.service)
+                        && event.channels.contains(&spec.channel)
+                    {
+                        self.betray(d, m);
+                        for officer in &mut self.desks[d].officers {
+                            officer.fear = rules::gain(officer.fear, p.shock_fear * m);
+                        }
+                    }
+                }
             }
             EventKind::Outreach => {
                 for &s in &event.services {
@@ -108,19 +123,9 @@ impl Model<'_> {
         }
     }
 
-    /// Adds fear to the officers of `services` on `channels`.
-    fn frighten(&mut self, services: &[usize], channels: &[usize], amount: f64) {
-        for (spec, desk) in self.scenario.desks.iter().zip(&mut self.desks) {
-            if services.contains(&spec.service) && channels.contains(&spec.channel) {
-                for officer in &mut desk.officers {
-                    officer.fear = rules::gain(officer.fear, amount);
-                }
-            }
-        }
-    }
-
-    /// A mole hunt by `hunter` on `channel`: moles are found with some probability, the most
-    /// exposed innocents are swept up; all leave and newcomers take their seats.
+    /// A mole hunt by `hunter` on `channel`: the hunting desks feel betrayed (the partner is
+    /// suspected of recruiting their people), moles are found with some probability, the most
+    /// exposed innocents are swept up; all leave and newcomers take their posts.
     fn hunt(
         &mut self,
         hunter: usize,
@@ -137,9 +142,9 @@ impl Model<'_> {
             if spec.service != hunter || spec.channel != channel {
                 continue;
             }
-            self.desks[d].trust = rules::cut(self.desks[d].trust, p.hunt_trust_cut * m);
+            self.betray(d, m);
             let n = self.desks[d].officers.len();
-            // Rank innocents by exposure, most exposed first; ties by slot for determinism.
+            // Rank by exposure, most exposed first; ties by slot for determinism.
             self.ranking.clear();
             self.ranking.extend(0..n);
             let officers = &self.desks[d].officers;

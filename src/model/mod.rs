@@ -3,13 +3,19 @@
 //! the command line.
 //!
 //! One step (a week by default), in order — see `docs/ODD.md`, *process overview*:
-//! 1. slow variables relax (threat, engagement, suspicion, permission, fear);
-//! 2. the step's dated events act on them;
-//! 3. every officer decides whether to share;
+//! 1. slow variables relax (threat, engagement, suspicion, permission);
+//! 2. the step's dated events act on them, on trust (betrayals) and on officers;
+//! 3. every officer on a filled post decides whether to share;
 //! 4. every counterpart pair exchanges: joint successes, reciprocity, recruitment attempts;
-//! 5. officers without contact drift toward the baseline; hidden moles may be exposed;
-//! 6. scandals caught this step hit trust, fear and permission;
-//! 7. institutional trust adapts to the officers' trust.
+//! 5. every officer's trust fades toward its desk's memory level and fear fades; hidden
+//!    moles may be exposed;
+//! 6. scandals caught this step act: betrayal of the catching side, backlash, fear,
+//!    permission;
+//! 7. memories heal by the step's joint successes and institutional trust adapts to the
+//!    officers' trust.
+//!
+//! Before the first recorded step, `horizon.spin_up` years of steps run without events, so
+//! that a run starts from the model's own equilibrium for the scenario's conditions.
 
 mod events;
 mod params;
@@ -38,20 +44,18 @@ pub struct Officer {
     pub fear: f64,
     /// Accumulated foreign-contact exposure (contacts, weighted for experts).
     pub exposure: f64,
+    /// The first step at which the post is filled: before it, a removed officer's post is
+    /// empty (no decision, no contact, not counted in `officers.<service>`).
+    pub filled_from: u32,
     /// A private expert tied to the service rather than a career officer.
     pub expert: bool,
     /// Secretly recruited by the counterpart.
     pub mole: bool,
     /// Shared this step.
     pub shared: bool,
-    /// Had a contact with the counterpart this step.
-    pub contacted: bool,
-    /// Steps before a newcomer takes up the post: until then the slot neither shares nor counts
-    /// as active.
-    pub vacant: u16,
 }
 
-/// A desk's officers and their random streams.
+/// A desk's officers, its memory and its random streams.
 #[derive(Debug, Clone)]
 struct DeskState {
     officers: Vec<Officer>,
@@ -63,11 +67,16 @@ struct DeskState {
     rare: Stream,
     /// Institutional trust of the desk's service in its counterpart on the channel.
     trust: f64,
+    /// The memory level: what the desk's trust fades back to. Betrayals lower it; only joint
+    /// successes bring it back toward the channel baseline.
+    memory: f64,
+    /// Joint successes of the desk's officers this step.
+    successes: u32,
     /// Exchanges initiated this step.
     shared: u32,
-    /// End-of-step tallies for the series: sum of the officers' fear, active officers, moles.
+    /// End-of-step tallies for the series: sum of the officers' fear, filled posts, moles.
     fear_sum: f64,
-    active: u32,
+    filled: u32,
     moles: u32,
 }
 
@@ -92,11 +101,14 @@ mod contact_word {
     pub const ATTEMPT_ON_B: u64 = 2;
 }
 
-/// Word offsets within a pair's eight rare words.
+/// Word offsets within a pair's eight rare words: catch, turn, public for an attempt on `A`,
+/// then the same for `B`.
 mod pair_rare_word {
-    /// Catch, turn, public for an attempt on `A`; then the same for `B`.
     pub const ON_A: u64 = 0;
     pub const ON_B: u64 = 3;
+    pub const CATCH: u64 = 0;
+    pub const TURN: u64 = 1;
+    pub const PUBLIC: u64 = 2;
 }
 
 /// Word offsets within a desk slot's eight rare words.
@@ -121,7 +133,8 @@ pub struct Model<'a> {
     scenario: &'a Scenario,
     keys: &'a StreamKeys,
     run: u32,
-    step: usize,
+    /// Steps simulated so far, spin-up included: the position in every stream.
+    step: u32,
     desks: Vec<DeskState>,
     pairs: Vec<PairBlock>,
     /// Per (channel, service): `channel * services + service`. Governments allow or forbid
@@ -140,6 +153,8 @@ pub struct Model<'a> {
     pending: Vec<Scandal>,
     /// Scratch buffer for mole-hunt ranking (kept to avoid allocating in the step).
     ranking: Vec<usize>,
+    /// The logistic bracket table of the share decision.
+    brackets: &'static rules::LogisticBrackets,
 }
 
 fn draw(dist: &Dist, rng: &mut ChaCha8Rng) -> f64 {
@@ -155,7 +170,8 @@ fn draw(dist: &Dist, rng: &mut ChaCha8Rng) -> f64 {
 
 impl<'a> Model<'a> {
     /// Initialises run `run` of `scenario` with the stream keys of its master seed
-    /// (`StreamKeys::new(scenario, seed)`, derived once for all runs).
+    /// (`StreamKeys::new(scenario, seed)`, derived once for all runs). The spin-up has not
+    /// run yet: see [`Model::spin_up`].
     pub fn new(scenario: &'a Scenario, keys: &'a StreamKeys, run: u32) -> Model<'a> {
         let n_services = scenario.services.len();
         let desks: Vec<DeskState> = scenario
@@ -171,22 +187,23 @@ impl<'a> Model<'a> {
                         ambition: draw(&population.ambition, &mut init),
                         fear: draw(&population.fear, &mut init),
                         exposure: 0.0,
+                        filled_from: 0,
                         expert: slot < population.experts,
                         mole: false,
                         shared: false,
-                        contacted: false,
-                        vacant: 0,
                     })
                     .collect();
                 DeskState {
                     trust: population.trust.mean,
+                    memory: scenario.channels[desk.channel].spec.baseline_trust,
                     officers,
                     share: Stream::new(&desk_keys.share, run),
                     detect: Stream::new(&desk_keys.detect, run),
                     rare: Stream::new(&desk_keys.rare, run),
+                    successes: 0,
                     shared: 0,
                     fear_sum: 0.0,
-                    active: 0,
+                    filled: population.count,
                     moles: 0,
                 }
             })
@@ -228,14 +245,23 @@ impl<'a> Model<'a> {
                 2 * pairs.iter().map(|p| p.pairs).sum::<usize>() + total + 16,
             ),
             ranking: Vec::with_capacity(largest),
+            brackets: rules::LogisticBrackets::get(),
             desks,
             pairs,
         }
     }
 
-    /// Index of the next step to simulate.
+    /// Runs the scenario's spin-up: `timeline.spin_up_steps` steps without events, which are
+    /// not recorded. Call once, before the first recorded step.
+    pub fn spin_up(&mut self) {
+        for _ in 0..self.scenario.timeline.spin_up_steps {
+            self.step(&[]);
+        }
+    }
+
+    /// Steps simulated so far, spin-up included.
     pub fn current_step(&self) -> usize {
-        self.step
+        self.step as usize
     }
 
     /// Simulates one step; `events` are the indices (into the scenario's events) active in it.
@@ -248,9 +274,9 @@ impl<'a> Model<'a> {
         }
         self.decide_sharing();
         self.exchange();
-        self.drift_and_detect();
+        self.fade_and_detect();
         self.apply_scandals();
-        self.adapt_institutions();
+        self.heal_and_adapt();
         self.step += 1;
     }
 
@@ -271,23 +297,14 @@ impl<'a> Model<'a> {
                     rules::relax(*permission, service.spec.permission, p.permission_recovery);
             }
         }
-        let keep = 1.0 - p.fear_decay;
-        for desk in &mut self.desks {
-            for officer in &mut desk.officers {
-                officer.fear *= keep;
-                officer.shared = false;
-                officer.contacted = false;
-                officer.vacant = officer.vacant.saturating_sub(1);
-            }
-            desk.shared = 0;
-        }
     }
 
     fn decide_sharing(&mut self) {
         let scenario = self.scenario;
         let p = &scenario.params;
         let n_services = scenario.services.len();
-        let step = self.step as u64;
+        let step = self.step;
+        let brackets = self.brackets;
         for (spec, desk) in scenario.desks.iter().zip(&mut self.desks) {
             let service = &scenario.services[spec.service].spec;
             let channel = &scenario.channels[spec.channel].spec;
@@ -297,10 +314,11 @@ impl<'a> Model<'a> {
             );
             let threat = self.threat[spec.channel];
             let engagement = self.engagement[spec.channel * n_services + spec.service];
-            let first = step * desk.officers.len() as u64;
+            let first = u64::from(step) * desk.officers.len() as u64;
             let mut shared = 0;
             for (slot, officer) in desk.officers.iter_mut().enumerate() {
-                if officer.vacant > 0 {
+                officer.shared = false;
+                if step < officer.filled_from {
                     continue;
                 }
                 let u_share = desk.share.uniform(first + slot as u64);
@@ -316,7 +334,7 @@ impl<'a> Model<'a> {
                         permission,
                     },
                 );
-                officer.shared = rules::shares(u_share, z, permission);
+                officer.shared = brackets.shares(u_share, z, permission);
                 shared += u32::from(officer.shared);
             }
             desk.shared = shared;
@@ -326,7 +344,7 @@ impl<'a> Model<'a> {
     fn exchange(&mut self) {
         let scenario = self.scenario;
         let p = &scenario.params;
-        let step = self.step as u64;
+        let step = self.step;
         for block in &mut self.pairs {
             let c = block.channel;
             let (sa, sb) = (
@@ -342,12 +360,13 @@ impl<'a> Model<'a> {
                 let (a, b) = (&mut da.officers[ia], &mut db.officers[ib]);
                 ia = if ia + 1 == na { 0 } else { ia + 1 };
                 ib = if ib + 1 == nb { 0 } else { ib + 1 };
-                if !(a.shared || b.shared) {
+                // A contact needs someone to share and someone on the other post to receive.
+                let filled = step >= a.filled_from && step >= b.filled_from;
+                if !(a.shared || b.shared) || !filled {
                     continue;
                 }
-                let pair = step * block.pairs as u64 + k;
+                let pair = u64::from(step) * block.pairs as u64 + k;
                 for officer in [&mut *a, &mut *b] {
-                    officer.contacted = true;
                     officer.exposure += if officer.expert {
                         p.expert_exposure
                     } else {
@@ -358,15 +377,14 @@ impl<'a> Model<'a> {
                     let rate =
                         if block.contact.uniform(3 * pair + contact_word::SUCCESS) < p_success {
                             self.successes[c] += 1;
+                            da.successes += 1;
+                            db.successes += 1;
                             p.success_gain
                         } else {
                             p.reciprocity_gain
                         };
                     a.trust = rules::gain(a.trust, rate);
                     b.trust = rules::gain(b.trust, rate);
-                } else {
-                    let giver = if a.shared { &mut *a } else { &mut *b };
-                    giver.trust = rules::cut(giver.trust, p.unreciprocated_cost);
                 }
                 // Each side may use the contact to recruit the other.
                 for (target, own, other, attempt, rare) in [
@@ -392,17 +410,17 @@ impl<'a> Model<'a> {
                     }
                     let defender = &scenario.services[own].spec;
                     let words = 8 * pair + rare;
-                    if block.rare.uniform(words)
-                        < rules::catch_probability(defender.vigilance, self.suspicion[own])
-                    {
-                        let public = block.rare.uniform(words + 2) < defender.publicity;
+                    let u_catch = block.rare.uniform(words + pair_rare_word::CATCH);
+                    if u_catch < rules::catch_probability(defender.vigilance, self.suspicion[own]) {
+                        let public =
+                            block.rare.uniform(words + pair_rare_word::PUBLIC) < defender.publicity;
                         self.pending.push(Scandal {
                             channel: c,
                             catcher: own,
                             accused: other,
                             weight: rules::scandal_weight(p, 1.0, public),
                         });
-                    } else if block.rare.uniform(words + 1)
+                    } else if block.rare.uniform(words + pair_rare_word::TURN)
                         < rules::turn_probability(p, target.fear)
                     {
                         target.mole = true;
@@ -412,68 +430,79 @@ impl<'a> Model<'a> {
         }
     }
 
-    fn drift_and_detect(&mut self) {
+    /// Every officer's trust fades toward the desk's memory and fear fades; hidden moles may
+    /// be exposed by routine counterintelligence.
+    fn fade_and_detect(&mut self) {
         let scenario = self.scenario;
         let p = &scenario.params;
-        let step = self.step as u64;
+        let keep_fear = 1.0 - p.fear_decay;
+        let step = u64::from(self.step);
         for d in 0..self.desks.len() {
             let spec = &scenario.desks[d];
-            let baseline = scenario.channels[spec.channel].spec.baseline_trust;
             let service = &scenario.services[spec.service].spec;
             let detection = rules::mole_detection_probability(
                 p,
                 service.vigilance,
                 self.suspicion[spec.service],
             );
-            let n = self.desks[d].officers.len() as u64;
-            for slot in 0..self.desks[d].officers.len() {
-                let desk = &mut self.desks[d];
-                let officer = &mut desk.officers[slot];
-                if !officer.contacted {
-                    officer.trust = rules::relax(officer.trust, baseline, p.trust_drift);
-                }
-                if !officer.mole {
+            let desk = &mut self.desks[d];
+            let memory = desk.memory;
+            let mut has_moles = false;
+            for officer in &mut desk.officers {
+                officer.trust = rules::relax(officer.trust, memory, p.trust_drift);
+                officer.fear *= keep_fear;
+                has_moles |= officer.mole;
+            }
+            if !has_moles {
+                continue;
+            }
+            let n = desk.officers.len() as u64;
+            for slot in 0..desk.officers.len() {
+                if !self.desks[d].officers[slot].mole {
                     continue;
                 }
                 let index = step * n + slot as u64;
-                if desk.detect.uniform(index) < detection {
-                    let public = desk
-                        .rare
-                        .uniform(8 * index + desk_rare_word::DETECTED_PUBLIC)
-                        < service.publicity;
-                    self.pending.push(Scandal {
-                        channel: spec.channel,
-                        catcher: spec.service,
-                        accused: spec.counterpart,
-                        weight: rules::scandal_weight(p, 1.0, public),
-                    });
-                    self.replace(d, slot);
+                if self.desks[d].detect.uniform(index) >= detection {
+                    continue;
                 }
+                let public = self.desks[d]
+                    .rare
+                    .uniform(8 * index + desk_rare_word::DETECTED_PUBLIC)
+                    < service.publicity;
+                self.pending.push(Scandal {
+                    channel: spec.channel,
+                    catcher: spec.service,
+                    accused: spec.counterpart,
+                    weight: rules::scandal_weight(p, 1.0, public),
+                });
+                self.replace(d, slot);
             }
         }
     }
 
-    /// Removes the officer in `slot` of desk `d` and seats a newcomer with low trust.
+    /// Removes the officer in `slot` of desk `d` and seats a newcomer: the desk's memory as
+    /// trust, newcomer fear, a fresh ambition; the post stays empty for `vacancy_steps`.
     fn replace(&mut self, d: usize, slot: usize) {
         let scenario = self.scenario;
         let spec = &scenario.desks[d];
         let p = &scenario.params;
+        let step = self.step;
         let desk = &mut self.desks[d];
-        let index = self.step as u64 * desk.officers.len() as u64 + slot as u64;
+        let index = u64::from(step) * desk.officers.len() as u64 + slot as u64;
         let mut rng = desk
             .rare
             .sequential_at(8 * index + desk_rare_word::NEWCOMER);
+        let memory = desk.memory;
         let officer = &mut desk.officers[slot];
         *officer = Officer {
-            trust: p.newcomer_trust,
+            trust: memory,
             ambition: draw(&spec.population.ambition, &mut rng),
             fear: p.newcomer_fear,
             exposure: 0.0,
+            filled_from: step.saturating_add(rules::vacancy(p)),
             expert: officer.expert,
             mole: false,
             shared: false,
-            contacted: false,
-            vacant: p.vacancy_steps.round() as u16,
         };
     }
 
@@ -485,33 +514,35 @@ impl<'a> Model<'a> {
         self.pending.clear();
     }
 
-    /// A caught spy: trust collapses on the channel (mostly on the catching side), fear spreads
-    /// through the catching service, its government withdraws permission.
+    /// A caught spy: the catching side is betrayed on the channel, the accused side suffers
+    /// backlash, fear spreads through the catching service, its government withdraws
+    /// permission.
     fn scandal(&mut self, s: Scandal) {
         let scenario = self.scenario;
         let p = &scenario.params;
         self.scandals[s.channel] += 1;
-        for (spec, desk) in scenario.desks.iter().zip(&mut self.desks) {
-            if spec.channel != s.channel {
-                if spec.service == s.catcher {
-                    for officer in &mut desk.officers {
-                        officer.fear =
-                            rules::gain(officer.fear, p.scandal_fear * p.fear_spread * s.weight);
-                    }
-                }
-                continue;
-            }
-            if spec.service == s.catcher && spec.counterpart == s.accused {
-                desk.trust = rules::cut(desk.trust, p.scandal_trust_cut * s.weight);
-                for officer in &mut desk.officers {
-                    officer.trust = rules::cut(officer.trust, p.scandal_officer_cut * s.weight);
-                }
-            } else if spec.service == s.accused && spec.counterpart == s.catcher {
-                desk.trust = rules::cut(desk.trust, p.scandal_backlash_cut * s.weight);
+        for d in 0..self.desks.len() {
+            let spec = &scenario.desks[d];
+            if spec.channel == s.channel
+                && spec.service == s.catcher
+                && spec.counterpart == s.accused
+            {
+                self.betray(d, s.weight);
+            } else if spec.channel == s.channel
+                && spec.service == s.accused
+                && spec.counterpart == s.catcher
+            {
+                let desk = &mut self.desks[d];
+                desk.trust = rules::cut(desk.trust, p.backlash_cut * s.weight);
             }
             if spec.service == s.catcher {
-                for officer in &mut desk.officers {
-                    officer.fear = rules::gain(officer.fear, p.scandal_fear * s.weight);
+                let spread = if spec.channel == s.channel {
+                    1.0
+                } else {
+                    p.fear_spread
+                };
+                for officer in &mut self.desks[d].officers {
+                    officer.fear = rules::gain(officer.fear, p.scandal_fear * spread * s.weight);
                 }
             }
         }
@@ -519,22 +550,46 @@ impl<'a> Model<'a> {
         *permission = (*permission - p.scandal_permission_drop * s.weight).clamp(0.0, 1.0);
     }
 
-    /// Institutional trust moves toward the officers' mean trust; the desk's tallies for the
-    /// series are taken on the way.
-    fn adapt_institutions(&mut self) {
-        let rate = self.scenario.params.institutional_adaptation;
-        for desk in &mut self.desks {
-            let (mut trust, mut fear, mut active, mut moles) = (0.0, 0.0, 0, 0);
+    /// A betrayal of weight `w` felt by desk `d`: its institutional trust, its officers'
+    /// trust and its memory are cut.
+    fn betray(&mut self, d: usize, w: f64) {
+        let p = &self.scenario.params;
+        let desk = &mut self.desks[d];
+        desk.trust = rules::cut(desk.trust, p.betrayal_trust_cut * w);
+        desk.memory = rules::cut(desk.memory, p.memory_cut * w);
+        for officer in &mut desk.officers {
+            officer.trust = rules::cut(officer.trust, p.betrayal_officer_cut * w);
+        }
+    }
+
+    /// Memories heal by the step's joint successes; institutional trust moves toward the
+    /// officers' mean trust; the desk's tallies for the series are taken on the way.
+    fn heal_and_adapt(&mut self) {
+        let scenario = self.scenario;
+        let p = &scenario.params;
+        let step = self.step;
+        for (spec, desk) in scenario.desks.iter().zip(&mut self.desks) {
+            let n = desk.officers.len();
+            if desk.successes > 0 && n > 0 {
+                desk.memory = rules::heal(
+                    desk.memory,
+                    scenario.channels[spec.channel].spec.baseline_trust,
+                    p.memory_repair,
+                    f64::from(desk.successes) / n as f64,
+                );
+                desk.successes = 0;
+            }
+            let (mut trust, mut fear, mut filled, mut moles) = (0.0, 0.0, 0, 0);
             for o in &desk.officers {
                 trust += o.trust;
                 fear += o.fear;
-                active += u32::from(o.vacant == 0);
+                // A post emptied in step k is counted empty at the end of steps k … k+V−1.
+                filled += u32::from(step >= o.filled_from);
                 moles += u32::from(o.mole);
             }
-            (desk.fear_sum, desk.active, desk.moles) = (fear, active, moles);
-            if !desk.officers.is_empty() {
-                let mean = trust / desk.officers.len() as f64;
-                desk.trust = rules::relax(desk.trust, mean, rate);
+            (desk.fear_sum, desk.filled, desk.moles) = (fear, filled, moles);
+            if n > 0 {
+                desk.trust = rules::relax(desk.trust, trust / n as f64, p.institutional_adaptation);
             }
         }
     }
@@ -542,45 +597,32 @@ impl<'a> Model<'a> {
     /// Writes the current value of every series of `layout` into `out` (after a step: the
     /// state at its end).
     pub fn observe(&self, layout: &SeriesLayout, out: &mut [f64]) {
-        let scenario = self.scenario;
-        let of_service = |service: usize| {
-            scenario
-                .desks
-                .iter()
-                .zip(&self.desks)
-                .filter(move |(d, _)| d.service == service)
-                .map(|(_, s)| s)
-        };
-        for (value, measure) in out.iter_mut().zip(&layout.measures) {
+        let n_services = self.scenario.services.len();
+        let channels = self.scenario.channels.len();
+        for ((value, measure), desks) in out.iter_mut().zip(&layout.measures).zip(&layout.desks) {
+            let sum =
+                |f: &dyn Fn(&DeskState) -> f64| desks.iter().map(|&d| f(&self.desks[d])).sum();
             *value = match *measure {
                 Measure::Trust { desk } => self.desks[desk].trust,
-                Measure::Sharing { channel, service } => scenario
-                    .desks
-                    .iter()
-                    .zip(&self.desks)
-                    .filter(|(d, _)| d.channel == channel && d.service == service)
-                    .map(|(_, s)| f64::from(s.shared))
-                    .sum(),
+                Measure::Sharing { .. } => sum(&|d| f64::from(d.shared)),
                 Measure::Successes { channel } => f64::from(self.successes[channel]),
                 Measure::Scandals { channel } => f64::from(self.scandals[channel]),
-                Measure::Fear { service } => {
-                    let (sum, count) = of_service(service).fold((0.0, 0usize), |(s, n), d| {
-                        (s + d.fear_sum, n + d.officers.len())
-                    });
-                    if count == 0 { 0.0 } else { sum / count as f64 }
+                Measure::Fear { .. } => {
+                    let officers: f64 = sum(&|d| d.officers.len() as f64);
+                    if officers == 0.0 {
+                        0.0
+                    } else {
+                        sum(&|d| d.fear_sum) / officers
+                    }
                 }
                 Measure::Permission { service } => {
-                    let n = scenario.services.len();
-                    let channels = scenario.channels.len();
                     (0..channels)
-                        .map(|c| self.permission[c * n + service])
+                        .map(|c| self.permission[c * n_services + service])
                         .sum::<f64>()
                         / channels as f64
                 }
-                Measure::Officers { service } => {
-                    of_service(service).map(|d| f64::from(d.active)).sum()
-                }
-                Measure::Moles { service } => of_service(service).map(|d| f64::from(d.moles)).sum(),
+                Measure::Officers { .. } => sum(&|d| f64::from(d.filled)),
+                Measure::Moles { .. } => sum(&|d| f64::from(d.moles)),
             };
         }
     }
@@ -593,6 +635,11 @@ impl<'a> Model<'a> {
     /// Institutional trust of desk `desk`.
     pub fn institutional_trust(&self, desk: usize) -> f64 {
         self.desks[desk].trust
+    }
+
+    /// Memory level of desk `desk`: what its trust fades back to.
+    pub fn memory(&self, desk: usize) -> f64 {
+        self.desks[desk].memory
     }
 }
 

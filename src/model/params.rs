@@ -77,33 +77,35 @@ params! {
     success_base: 0.02, [0.0, 1.0];
     /// Extra joint-success probability per unit of common threat on the channel.
     success_threat: 0.5, [0.0, 1.0];
-    /// Share of the remaining distance to full trust an officer gains from a joint success.
+    /// Share of the remaining distance to full trust both officers gain from a joint success.
     success_gain: 0.3, [0.0, 1.0];
-    /// Share of the remaining distance to full trust gained from a reciprocated exchange without success.
+    /// Share of the remaining distance to full trust both officers gain from a reciprocated exchange without success.
     reciprocity_gain: 0.04, [0.0, 1.0];
-    /// Share of its trust an officer loses when its sharing is not reciprocated.
-    unreciprocated_cost: 0.02, [0.0, 1.0];
-    /// Per-step pull of an officer's trust toward the channel baseline when it had no contact.
+    /// Per-step pull of every officer's trust toward the desk's memory level: trust that is not renewed fades.
     trust_drift: 0.045, [0.0, 1.0];
     /// Per-step pull of institutional trust toward the mean trust of the service's officers on the desk.
     institutional_adaptation: 0.35, [0.0, 1.0];
+    /// Share of a desk's memory level that a betrayal of weight 1 removes (scandal caught, political shock, mole hunt).
+    memory_cut: 0.5, [0.0, 1.0];
+    /// Share of the way back to the channel baseline a desk's memory recovers per joint success of each of its officers.
+    memory_repair: 0.02, [0.0, 1.0];
     /// Probability that an exchange is used by the counterpart for a recruitment attempt, per unit of its aggressiveness.
     recruit_attempt: 0.003, [0.0, 1.0];
     /// Probability that an uncaught recruitment attempt turns the officer, times (1 - fear).
     recruit_success: 0.3, [0.0, 1.0];
     /// Per-step probability that routine counterintelligence exposes a mole, per unit of vigilance plus suspicion.
     mole_detection: 0.01, [0.0, 1.0];
-    /// Share of institutional trust the catching service loses in a scandal (times its weight: 1 if public, `quiet_weight` if quiet).
-    scandal_trust_cut: 0.7, [0.0, 1.0];
-    /// Share of institutional trust the accused service loses in a scandal, times its weight (expulsions, retaliation).
-    scandal_backlash_cut: 0.2, [0.0, 1.0];
-    /// Share of personal trust the catching service's officers on the channel lose in a scandal, times its weight.
-    scandal_officer_cut: 0.25, [0.0, 1.0];
-    /// Fear added (times 1 - fear) to the catching service's officers on the channel in a scandal, times its weight.
+    /// Share of institutional trust a betrayal of weight 1 removes from the aggrieved desk.
+    betrayal_trust_cut: 0.7, [0.0, 1.0];
+    /// Share of personal trust a betrayal of weight 1 removes from the aggrieved desk's officers.
+    betrayal_officer_cut: 0.25, [0.0, 1.0];
+    /// Share of institutional trust the offender's desk loses in a scandal of weight 1 (expulsions, retaliation).
+    backlash_cut: 0.2, [0.0, 1.0];
+    /// Fear added (times 1 - fear) to the catching service's officers on the channel in a scandal of weight 1.
     scandal_fear: 0.35, [0.0, 1.0];
-    /// Share of a scandal's fear spike felt by the service's officers on its other channels.
+    /// Share of a scandal's fear felt by the catching service's officers on its other channels.
     fear_spread: 0.3, [0.0, 1.0];
-    /// Permission the catching service's government withdraws on the channel after a scandal, times its weight.
+    /// Permission the catching service's government withdraws on the channel after a scandal of weight 1.
     scandal_permission_drop: 0.1, [0.0, 1.0];
     /// Weight of a quiet (unpublicised) scandal relative to a public one.
     quiet_weight: 0.3, [0.0, 1.0];
@@ -123,15 +125,11 @@ params! {
     hunt_sweep: 0.45, [0.0, 1.0];
     /// Fear added (times 1 - fear) to every officer of the hunting service, per unit of magnitude.
     hunt_fear: 0.6, [0.0, 1.0];
-    /// Share of institutional trust in the counterpart the hunting service loses, per unit of magnitude.
-    hunt_trust_cut: 0.45, [0.0, 1.0];
     /// Exposure an expert accrues per contact relative to an officer (experts consult for many partners).
     expert_exposure: 2.0, [0.0, 100.0];
-    /// Personal trust of a newcomer who replaces a removed officer.
-    newcomer_trust: 0.02, [0.0, 1.0];
     /// Fear of a newcomer who replaces a removed officer.
     newcomer_fear: 0.5, [0.0, 1.0];
-    /// Steps a removed officer's post stays vacant before the newcomer takes up the liaison work.
+    /// Steps a removed officer's post stays empty before the newcomer takes up the liaison work (rounded half away from zero).
     vacancy_steps: 8.0, [0.0, 520.0];
     /// Permission a service's government grants on the outreach channels per unit of magnitude.
     outreach_permission: 0.2, [0.0, 1.0];

@@ -72,30 +72,47 @@ const BRACKET_RANGE: f64 = 32.0;
 const BRACKET_DENSITY: f64 = 16.0;
 const BRACKET_POINTS: usize = (2.0 * BRACKET_RANGE * BRACKET_DENSITY) as usize + 1;
 
-/// `logistic` at the grid points of the bracket table, computed once (inline: no allocation).
-static BRACKETS: std::sync::LazyLock<[f64; BRACKET_POINTS]> = std::sync::LazyLock::new(|| {
-    std::array::from_fn(|i| logistic(i as f64 / BRACKET_DENSITY - BRACKET_RANGE))
+/// The values of `logistic` at the grid points `z = i/16 − 32`: since `logistic` increases,
+/// the two grid values around any `z` bracket `logistic(z)`.
+#[derive(Debug)]
+pub struct LogisticBrackets([f64; BRACKET_POINTS]);
+
+static BRACKETS: std::sync::LazyLock<LogisticBrackets> = std::sync::LazyLock::new(|| {
+    LogisticBrackets(std::array::from_fn(|i| {
+        logistic(i as f64 / BRACKET_DENSITY - BRACKET_RANGE)
+    }))
 });
 
-/// Whether a draw `u` shares, i.e. `u < logistic(z) · clamp01(permission)` (7.3), decided
-/// without computing `logistic` when possible: `logistic` is increasing, so its values at the
-/// grid points around `z` bracket it, and a draw outside the bracket is decided by the
-/// bracket alone. Only draws inside it (at most 1/64 of them) compute the exponential. The
-/// decision is the same as computing `logistic(z)` every time.
-pub fn shares(u: f64, z: f64, permission: f64) -> bool {
-    let permission = permission.clamp(0.0, 1.0);
-    let position = (z + BRACKET_RANGE) * BRACKET_DENSITY;
-    if position >= 0.0 && position < (BRACKET_POINTS - 1) as f64 {
-        let i = position as usize;
-        let brackets = &*BRACKETS;
-        if u < brackets[i] * permission {
-            return true;
-        }
-        if u >= brackets[i + 1] * permission {
-            return false;
-        }
+impl LogisticBrackets {
+    /// The table, computed on first use (inline: no allocation).
+    pub fn get() -> &'static LogisticBrackets {
+        &BRACKETS
     }
-    u < logistic(z) * permission
+
+    /// Whether a draw `u` shares, i.e. `u < logistic(z) · clamp01(permission)` (7.3), decided
+    /// without computing `logistic` when possible: a draw outside the bracket of `z` is
+    /// decided by the bracket alone, and only draws inside it (at most 1/64 of them) compute
+    /// the exponential. The decision is the same as computing `logistic(z)` every time.
+    #[inline]
+    pub fn shares(&self, u: f64, z: f64, permission: f64) -> bool {
+        let permission = permission.clamp(0.0, 1.0);
+        let position = (z + BRACKET_RANGE) * BRACKET_DENSITY;
+        if position >= 0.0 && position < (BRACKET_POINTS - 1) as f64 {
+            let i = position as usize;
+            if u < self.0[i] * permission {
+                return true;
+            }
+            if u >= self.0[i + 1] * permission {
+                return false;
+            }
+        }
+        u < logistic(z) * permission
+    }
+}
+
+/// [`LogisticBrackets::shares`] with the shared table.
+pub fn shares(u: f64, z: f64, permission: f64) -> bool {
+    LogisticBrackets::get().shares(u, z, permission)
 }
 
 /// Probability that a reciprocated exchange produces a joint success.
@@ -132,9 +149,26 @@ pub fn scandal_weight(p: &Params, magnitude: f64, public: bool) -> f64 {
     }
 }
 
-/// How many of `desk_size` officers a mole hunt of `magnitude` sweeps up.
+/// How many of `desk_size` officers a mole hunt of `magnitude` sweeps up:
+/// `min(n, round(hunt_sweep·m·n))`, rounding halves away from zero (0.45 × 10 → 5).
 pub fn sweep_count(p: &Params, magnitude: f64, desk_size: usize) -> usize {
     ((p.hunt_sweep * magnitude * desk_size as f64).round() as usize).min(desk_size)
+}
+
+/// Steps a post stays empty after its officer is removed: `vacancy_steps` rounded, halves
+/// away from zero.
+pub fn vacancy(p: &Params) -> u32 {
+    p.vacancy_steps.round() as u32
+}
+
+/// A memory level healed by good experience: a share `rate·share` of the way back to the
+/// channel baseline (never beyond it), where `share` is the desk's joint successes this step
+/// per officer, or a joint-success event's magnitude.
+pub fn heal(memory: f64, baseline: f64, rate: f64, share: f64) -> f64 {
+    if memory >= baseline {
+        return memory;
+    }
+    relax(memory, baseline, (rate * share).clamp(0.0, 1.0))
 }
 
 #[cfg(test)]
@@ -223,5 +257,23 @@ mod tests {
             ..Params::default()
         };
         assert_eq!(sweep_count(&p, 1.0, 3), 3);
+        let p = Params {
+            hunt_sweep: 0.45,
+            ..Params::default()
+        };
+        assert_eq!(sweep_count(&p, 1.0, 10), 5, "4.5 rounds away from zero");
+    }
+
+    #[test]
+    fn memories_heal_toward_the_baseline_but_never_past_it() {
+        let healed = heal(0.1, 0.3, 0.5, 0.5);
+        assert!((healed - 0.15).abs() < 1e-12);
+        assert_eq!(heal(0.3, 0.3, 0.5, 1.0), 0.3);
+        assert_eq!(
+            heal(0.4, 0.3, 0.5, 1.0),
+            0.4,
+            "a memory above the baseline stays"
+        );
+        assert!(heal(0.1, 0.3, 1.0, 5.0) <= 0.3);
     }
 }

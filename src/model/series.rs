@@ -57,6 +57,9 @@ pub struct SeriesLayout {
     pub names: Vec<String>,
     /// What each series measures, parallel to `names`.
     pub measures: Vec<Measure>,
+    /// The desks each series sums over (sharing: the service's desks on the channel; fear,
+    /// officers, moles: the service's desks), parallel to `names`; empty for the others.
+    pub desks: Vec<Vec<usize>>,
 }
 
 impl SeriesLayout {
@@ -66,6 +69,7 @@ impl SeriesLayout {
         let mut layout = SeriesLayout {
             names: Vec::new(),
             measures: Vec::new(),
+            desks: Vec::new(),
         };
         let service = |i: usize| scenario.services[i].name.as_str();
         for (index, desk) in scenario.desks.iter().enumerate() {
@@ -120,12 +124,53 @@ impl SeriesLayout {
                 layout.push(format!("{prefix}.{}", service(s)), make(s));
             }
         }
+        layout.resolve_desks(scenario);
         layout
     }
 
     fn push(&mut self, name: String, measure: Measure) {
         self.names.push(name);
         self.measures.push(measure);
+        self.desks.push(Vec::new());
+    }
+
+    /// Fills in the desks each aggregated series sums over.
+    fn resolve_desks(&mut self, scenario: &Scenario) {
+        // Grouped once, so that large scenarios are not scanned once per series.
+        let mut by_channel_service = std::collections::HashMap::<(usize, usize), Vec<usize>>::new();
+        let mut by_service = vec![Vec::new(); scenario.services.len()];
+        for (i, d) in scenario.desks.iter().enumerate() {
+            by_channel_service
+                .entry((d.channel, d.service))
+                .or_default()
+                .push(i);
+            by_service[d.service].push(i);
+        }
+        for (measure, desks) in self.measures.iter().zip(&mut self.desks) {
+            *desks = match *measure {
+                Measure::Sharing { channel, service } => by_channel_service
+                    .get(&(channel, service))
+                    .cloned()
+                    .unwrap_or_default(),
+                Measure::Fear { service }
+                | Measure::Officers { service }
+                | Measure::Moles { service } => by_service[service].clone(),
+                _ => Vec::new(),
+            };
+        }
+    }
+
+    /// The number of series [`SeriesLayout::new`] would give `scenario`, counted without
+    /// building them (for memory estimates of very large scenarios).
+    pub fn count(scenario: &Scenario) -> usize {
+        let mut channel_services = std::collections::HashSet::new();
+        for d in &scenario.desks {
+            channel_services.insert((d.channel, d.service));
+        }
+        scenario.desks.len()
+            + channel_services.len()
+            + 2 * scenario.channels.len()
+            + 4 * scenario.services.len()
     }
 
     /// Number of series.

@@ -5,6 +5,7 @@
 //! and runs are consumed in index order: outputs do not depend on the thread count. Only a
 //! bounded batch of runs is in memory at any time, whatever the number of runs.
 
+pub mod budget;
 mod ensemble;
 
 pub use ensemble::{EnsembleResult, ensemble};
@@ -91,11 +92,12 @@ impl<'a> Prepared<'a> {
     }
 }
 
-/// Simulates run `run` and records every series into `record`, as
+/// Simulates run `run` (spin-up first, unrecorded) and records every series into `record`, as
 /// `record[step * series + s]` (`record` must have [`Prepared::record_len`] values).
 pub fn run_once(prepared: &Prepared, run: u32, record: &mut [f64]) {
     let n = prepared.layout.len();
     let mut model = Model::new(prepared.scenario, &prepared.keys, run);
+    model.spin_up();
     for (step, row) in record.chunks_exact_mut(n.max(1)).enumerate() {
         model.step(prepared.schedule.at(step));
         model.observe(&prepared.layout, row);
@@ -132,7 +134,7 @@ pub enum RunError {
 
 /// Runs per batch and worker thread: enough to keep every worker busy, few enough that the
 /// records in flight stay small.
-const RUNS_PER_THREAD_BATCH: usize = 8;
+pub(crate) const RUNS_PER_THREAD_BATCH: usize = 8;
 
 /// Simulates runs `0 … runs−1` of every prepared scenario in parallel and hands the records of
 /// each run index — one per scenario, in the order given — to `sink`, in run order. Runs of

@@ -33,7 +33,12 @@ impl Date {
     /// The date `days` days later (saturating at the calendar's limits).
     pub fn plus_days(self, days: i64) -> Date {
         let span = jiff::Span::new().days(days.clamp(-7_000_000, 7_000_000));
-        Date(self.0.checked_add(span).unwrap_or(self.0))
+        let limit = if days < 0 {
+            jiff::civil::Date::MIN
+        } else {
+            jiff::civil::Date::MAX
+        };
+        Date(self.0.checked_add(span).unwrap_or(limit))
     }
 
     /// Fractional year (e.g. 2013.29), used for plot axes.
@@ -68,6 +73,20 @@ impl Serialize for Date {
 
 const EXPECTED: &str = "a date like 2013-04-15 (unquoted TOML date or quoted string)";
 
+/// Years a scenario date may have: those a TOML date can write.
+const YEARS: std::ops::RangeInclusive<i16> = 0..=9999;
+
+/// `date` if its year is one TOML can write, so effective scenarios stay valid TOML.
+fn in_toml_years<E: de::Error>(date: Date) -> Result<Date, E> {
+    if YEARS.contains(&date.0.year()) {
+        Ok(date)
+    } else {
+        Err(E::custom(format!(
+            "`{date}` is outside the calendar, expected a date from 0000-01-01 to 9999-12-31"
+        )))
+    }
+}
+
 struct DateVisitor;
 
 impl<'de> Visitor<'de> for DateVisitor {
@@ -80,6 +99,7 @@ impl<'de> Visitor<'de> for DateVisitor {
     fn visit_str<E: de::Error>(self, text: &str) -> Result<Date, E> {
         Date::parse(text)
             .ok_or_else(|| E::custom(format!("`{text}` is not a valid date, expected {EXPECTED}")))
+            .and_then(in_toml_years)
     }
 
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Date, A::Error> {
@@ -132,6 +152,20 @@ mod tests {
         let err = toml::from_str::<Doc>("a = \"April\"").unwrap_err();
         assert!(err.to_string().contains("not a valid date"), "{err}");
         assert!(toml::from_str::<Doc>("a = 2013-02-30").is_err());
+    }
+
+    #[test]
+    fn dates_stay_within_what_toml_can_write() {
+        #[derive(Debug, Deserialize)]
+        #[allow(dead_code)]
+        struct Doc {
+            a: Date,
+        }
+        let err = toml::from_str::<Doc>("a = \"-000001-01-01\"").unwrap_err();
+        assert!(err.to_string().contains("outside the calendar"), "{err}");
+        assert!(toml::from_str::<Doc>("a = 0000-01-01").is_ok());
+        let last = Date::new(9999, 12, 31).unwrap();
+        assert_eq!(last.plus_days(7), last, "saturates at the calendar's end");
     }
 
     #[test]

@@ -16,6 +16,8 @@ pub enum Origin {
     },
     /// A `--set KEY=VALUE` on the command line (the text of the whole option).
     CommandLine(String),
+    /// Another command-line option, written as given (`--end 2014-12-31`).
+    Option(String),
 }
 
 /// A scenario that cannot be read or does not make sense.
@@ -69,6 +71,7 @@ impl fmt::Display for ScenarioError {
                 }
             }
             Origin::CommandLine(option) => write!(f, "--set {option}")?,
+            Origin::Option(option) => write!(f, "{option}")?,
         }
         if let Some(key) = &self.key {
             write!(f, ": key `{key}`")?;

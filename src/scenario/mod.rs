@@ -3,6 +3,7 @@
 //! A [`Scenario`] is the validated, index-based form the model runs on: every name has been
 //! resolved, every number checked. [`load`] is the single entry point.
 
+mod cut;
 mod date;
 mod error;
 mod locate;
@@ -10,7 +11,9 @@ mod overrides;
 mod raw;
 mod source;
 mod validate;
+mod words;
 
+pub use cut::Cut;
 pub use date::Date;
 pub use error::{Origin, ScenarioError, line_column};
 pub use overrides::{get as get_value, parse_value, split_assignment};
@@ -18,8 +21,13 @@ pub use raw::{
     ChannelSpec, Dist, EventKind, EventSpec, Horizon, PopulationSpec, RawScenario, RunSettings,
     ServiceSpec,
 };
-pub use source::{Loaded, SourceFile, load, load_with};
+pub use source::{
+    Loaded, MAX_EXTENDS_DEPTH, MAX_FILE_BYTES, SourceFile, load, load_until, load_with,
+};
 pub(crate) use validate::check_name;
+pub use validate::{
+    MAX_CHANNELS, MAX_EVENTS, MAX_LABEL, MAX_RUNS, MAX_SERVICES, MAX_STEPS, MAX_TARGETS,
+};
 
 use crate::model::Params;
 use crate::targets::TargetSpec;
@@ -63,6 +71,8 @@ pub struct Timeline {
     pub end: Date,
     /// Days per step.
     pub step_days: u32,
+    /// Unrecorded steps run without events before `start` (from `horizon.spin_up` years).
+    pub spin_up_steps: u32,
 }
 
 impl Timeline {

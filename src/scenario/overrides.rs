@@ -38,6 +38,11 @@ pub fn apply(root: &mut toml::Table, path: &str, value: toml::Value) -> Result<(
         ));
     }
     let (last, parents) = segments.split_last().ok_or("empty key path")?;
+    if parents.is_empty() && ID_ARRAYS.contains(last) {
+        return Err(format!(
+            "`{last}` is the whole {last} list, expected a key of one {last}, like `{last}.<id>.magnitude` (a what-if removes them with `remove_{last}s`)"
+        ));
+    }
     let mut table = root;
     let mut walked = String::new();
     let mut index = 0;
@@ -67,7 +72,12 @@ pub fn apply(root: &mut toml::Table, path: &str, value: toml::Value) -> Result<(
                         .find(|e| e.get("id").and_then(toml::Value::as_str) == Some(id))
                 })
                 .and_then(toml::Value::as_table_mut)
-                .ok_or_else(|| format!("there is no {segment} with id `{id}` (known: {known})"))?;
+                .ok_or_else(|| {
+                    format!(
+                        "there is no {segment} with id `{id}`{} (known: {known})",
+                        did_you_mean(id, &known)
+                    )
+                })?;
             table = element;
             walked = format!("{here}.{id}");
             index += 2;
@@ -82,15 +92,47 @@ pub fn apply(root: &mut toml::Table, path: &str, value: toml::Value) -> Result<(
             Some(_) => return Err(format!("`{here}` is a value, not a table")),
             None => {
                 return Err(format!(
-                    "`{here}` does not exist in the scenario (known at this level: {known})"
+                    "`{here}` does not exist in the scenario{} (known at this level: {known})",
+                    did_you_mean(segment, &known)
                 ));
             }
         };
         walked = here;
         index += 1;
     }
-    table.insert(last.to_string(), value);
+    match table.get_mut(*last) {
+        // A table set onto a table changes only the keys it names: `services.ru={secrecy=0.1}`
+        // is `services.ru.secrecy=0.1`, and keeps the service's other values.
+        Some(toml::Value::Table(existing)) if value.is_table() => {
+            if let toml::Value::Table(new) = value {
+                merge(existing, new);
+            }
+        }
+        _ => {
+            table.insert(last.to_string(), value);
+        }
+    }
     Ok(())
+}
+
+/// Writes every key of `new` into `existing`, merging tables recursively.
+fn merge(existing: &mut toml::Table, new: toml::Table) {
+    for (key, value) in new {
+        match (existing.get_mut(&key), value) {
+            (Some(toml::Value::Table(inner)), toml::Value::Table(value)) => merge(inner, value),
+            (_, value) => {
+                existing.insert(key, value);
+            }
+        }
+    }
+}
+
+/// ` (did you mean `x`?)` when one of the comma-separated `known` names is close to `name`.
+fn did_you_mean(name: &str, known: &str) -> String {
+    let candidates: Vec<&str> = known.split(", ").collect();
+    super::words::nearest(name, &candidates)
+        .map(|best| format!(" (did you mean `{best}`?)"))
+        .unwrap_or_default()
 }
 
 /// The value at a dotted `path` (same addressing as [`apply`]), if it is written.
@@ -201,6 +243,17 @@ mod tests {
         );
         assert!(apply(&mut table, "services..x", parse_value("1")).is_err());
         assert!(apply(&mut table, "event.fogle", parse_value("1")).is_err());
+    }
+
+    #[test]
+    fn a_table_value_merges_into_an_existing_table() {
+        let mut table = doc();
+        apply(&mut table, "services.ru", parse_value("{secrecy = 0.1}")).unwrap();
+        assert_eq!(table["services"]["ru"]["publicity"].as_float(), Some(0.5));
+        assert_eq!(table["services"]["ru"]["secrecy"].as_float(), Some(0.1));
+        assert!(apply(&mut table, "event", parse_value("[]")).is_err());
+        let err = apply(&mut table, "services.rus.publicity", parse_value("0.1")).unwrap_err();
+        assert!(err.contains("did you mean `ru`?"), "{err}");
     }
 
     #[test]

@@ -51,10 +51,18 @@ pub struct Horizon {
     /// Length of a step in days (default 7: a week).
     #[serde(default = "default_step_days")]
     pub step_days: u32,
+    /// Years of unrecorded steps run without events before `start`, so that a run starts from
+    /// the model's own equilibrium for the scenario's conditions (default 1).
+    #[serde(default = "default_spin_up")]
+    pub spin_up: f64,
 }
 
 fn default_step_days() -> u32 {
     7
+}
+
+fn default_spin_up() -> f64 {
+    1.0
 }
 
 /// Default seed and number of runs: `[run]`.

@@ -11,14 +11,45 @@ use crate::model::Params;
 
 /// Most officers a single desk may hold: far above any liaison office, low enough to catch typos.
 const MAX_DESK_SIZE: u32 = 100_000;
-/// Most runs an ensemble may request.
-const MAX_RUNS: u32 = 10_000_000;
+/// Most runs an ensemble may request, in a file or with `--runs`.
+pub const MAX_RUNS: u32 = 10_000_000;
+/// Most services: desks and series grow with the square of their number.
+pub const MAX_SERVICES: usize = 50;
+/// Most channels.
+pub const MAX_CHANNELS: usize = 50;
+/// Most events: the schedule holds each sustained event once per step.
+pub const MAX_EVENTS: usize = 10_000;
+/// Most targets.
+pub const MAX_TARGETS: usize = 1_000;
+/// Most steps in a horizon (a thousand years of weeks is far beyond any use).
+pub const MAX_STEPS: usize = 100_000;
+/// Longest name or label, in characters: they are plot titles and legends.
+pub const MAX_LABEL: usize = 200;
 
 type Result<T> = std::result::Result<T, ScenarioError>;
 
 /// Validates `raw` into a runnable scenario.
 pub fn validate(raw: RawScenario) -> Result<Scenario> {
+    check_label(
+        "name",
+        &raw.name,
+        "name",
+        "a short title for plots and reports",
+    )?;
     let timeline = timeline(&raw)?;
+    for (key, count, max, what) in [
+        ("services", raw.services.len(), MAX_SERVICES, "services"),
+        ("channels", raw.channels.len(), MAX_CHANNELS, "channels"),
+        ("event", raw.events.len(), MAX_EVENTS, "events"),
+        ("target", raw.targets.len(), MAX_TARGETS, "targets"),
+    ] {
+        if count > max {
+            return Err(ScenarioError::at_key(
+                key,
+                format!("{count} {what}, expected at most {max}"),
+            ));
+        }
+    }
     if raw.run.runs == 0 || raw.run.runs > MAX_RUNS {
         return Err(ScenarioError::at_key(
             "run.runs",
@@ -62,6 +93,46 @@ pub(crate) fn check_range(key: &str, value: f64, min: f64, max: f64) -> Result<(
     }
 }
 
+/// A name or label that is shown: not blank, at most [`MAX_LABEL`] characters.
+pub(crate) fn check_label(key: &str, text: &str, what: &str, expected: &str) -> Result<()> {
+    if text.trim().is_empty() {
+        return Err(ScenarioError::at_key(
+            key,
+            format!("empty {what}, expected {expected}"),
+        ));
+    }
+    if let Some(c) = text.chars().find(|c| c.is_control()) {
+        return Err(ScenarioError::at_key(
+            key,
+            format!(
+                "{what} contains the control character U+{:04X}, expected printable text on one line",
+                u32::from(c)
+            ),
+        ));
+    }
+    let length = text.chars().count();
+    if length > MAX_LABEL {
+        return Err(ScenarioError::at_key(
+            key,
+            format!("{what} of {length} characters, expected at most {MAX_LABEL}"),
+        ));
+    }
+    Ok(())
+}
+
+/// The same name twice in a list (`channels = ["ct", "ct"]`) would apply an event twice.
+fn check_unique(key: &str, names: &[String]) -> Result<()> {
+    for (i, name) in names.iter().enumerate() {
+        if names[..i].contains(name) {
+            return Err(ScenarioError::at_key(
+                key,
+                format!("`{name}` is listed twice, expected each name once"),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Names become parts of series names, paths and `--set` keys: keep them simple.
 pub(crate) fn check_name(key: &str, name: &str, what: &str) -> Result<()> {
     let ok = !name.is_empty()
@@ -78,6 +149,12 @@ pub(crate) fn check_name(key: &str, name: &str, what: &str) -> Result<()> {
         ))
     }
 }
+
+/// The longest spin-up a scenario may ask for, in years.
+pub const MAX_SPIN_UP_YEARS: f64 = 50.0;
+
+/// Days in a year, for converting `horizon.spin_up` into steps.
+const DAYS_PER_YEAR: f64 = 365.25;
 
 fn timeline(raw: &RawScenario) -> Result<Timeline> {
     let h = &raw.horizon;
@@ -96,11 +173,34 @@ fn timeline(raw: &RawScenario) -> Result<Timeline> {
             format!("{} days per step, expected 1 to 366", h.step_days),
         ));
     }
-    Ok(Timeline {
+    if !(h.spin_up.is_finite() && (0.0..=MAX_SPIN_UP_YEARS).contains(&h.spin_up)) {
+        return Err(ScenarioError::at_key(
+            "horizon.spin_up",
+            format!(
+                "{} years of spin-up, expected a number of years from 0 to {MAX_SPIN_UP_YEARS}",
+                h.spin_up
+            ),
+        ));
+    }
+    let timeline = Timeline {
         start: h.start,
         end: h.end,
         step_days: h.step_days,
-    })
+        spin_up_steps: (h.spin_up * DAYS_PER_YEAR / f64::from(h.step_days)).ceil() as u32,
+    };
+    if timeline.steps() > MAX_STEPS {
+        return Err(ScenarioError::at_key(
+            "horizon.end",
+            format!(
+                "{} … {} is {} steps of {} days, expected at most {MAX_STEPS} steps (a shorter horizon or longer steps)",
+                h.start,
+                h.end,
+                timeline.steps(),
+                h.step_days
+            ),
+        ));
+    }
+    Ok(timeline)
 }
 
 fn services(raw: &RawScenario) -> Result<Vec<Service>> {
@@ -130,6 +230,12 @@ fn services(raw: &RawScenario) -> Result<Vec<Service>> {
             let label = if spec.label.is_empty() {
                 name.clone()
             } else {
+                check_label(
+                    &key("label"),
+                    &spec.label,
+                    "label",
+                    "a long name for legends",
+                )?;
                 spec.label.clone()
             };
             Ok(Service {
@@ -162,6 +268,12 @@ fn channels(raw: &RawScenario) -> Result<Vec<Channel>> {
             let label = if spec.label.is_empty() {
                 name.clone()
             } else {
+                check_label(
+                    &format!("channels.{name}.label"),
+                    &spec.label,
+                    "label",
+                    "a long name for plot panels",
+                )?;
                 spec.label.clone()
             };
             Ok(Channel {
@@ -323,12 +435,12 @@ fn events(
             ));
         }
         check_range(&key("magnitude"), spec.magnitude, 0.0, 1.0)?;
-        if spec.label.trim().is_empty() {
-            return Err(ScenarioError::at_key(
-                key("label"),
-                "empty label, expected a short text for plots",
-            ));
-        }
+        check_label(
+            &key("label"),
+            &spec.label,
+            "label",
+            "a short text for plots",
+        )?;
         if spec.channels.is_empty() {
             return Err(ScenarioError::at_key(
                 key("channels"),
@@ -340,6 +452,11 @@ fn events(
                 key("services"),
                 "no service, expected at least one service name",
             ));
+        }
+        check_unique(&key("channels"), &spec.channels)?;
+        check_unique(&key("services"), &spec.services)?;
+        if let Some(against) = &spec.against {
+            check_unique(&key("against"), against)?;
         }
         let channel_ids = resolve(&key("channels"), &spec.channels, &channel_names, "channel")?;
         let service_ids = resolve(&key("services"), &spec.services, &service_names, "service")?;

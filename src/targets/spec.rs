@@ -192,6 +192,7 @@ pub fn check_structure(targets: &[TargetSpec], timeline: &Timeline) -> Result<()
                 check_window(&key(field), a, b, timeline)?;
             }
         }
+        check_fields_read(t, &key, timeline)?;
         let window = (t.from, t.to);
         match t.test {
             Test::Level | Test::Compare => match (t.at, window) {
@@ -220,8 +221,10 @@ pub fn check_structure(targets: &[TargetSpec], timeline: &Timeline) -> Result<()
                         "expected `within = [from, to]`",
                     ));
                 }
-                if let (Some(a), Some(b)) = window {
-                    check_window(&key("to"), a, b, timeline)?;
+                if window.0.is_some() || window.1.is_some() {
+                    let from = window.0.unwrap_or(timeline.start);
+                    let to = window.1.unwrap_or(timeline.end);
+                    check_window(&key("to"), from, to, timeline)?;
                 }
             }
         }
@@ -272,6 +275,111 @@ pub fn check_structure(targets: &[TargetSpec], timeline: &Timeline) -> Result<()
         }
     }
     Ok(())
+}
+
+/// Every field written must be read by the target's test, and bounds and windows must be
+/// able to hold: a field the test ignores, or a condition that can never hold, is a mistake
+/// the user should hear about rather than a target that silently passes or fails.
+fn check_fields_read(
+    t: &TargetSpec,
+    key: &dyn Fn(&str) -> String,
+    timeline: &Timeline,
+) -> Result<(), ScenarioError> {
+    let test = test_name(t.test);
+    let extreme = matches!(t.test, Test::Argmax | Test::Argmin);
+    let levelled = matches!(t.test, Test::Level | Test::Compare);
+    let ignored = |field: &str, reads: &str| {
+        ScenarioError::at_key(
+            key(field),
+            format!(
+                "`{field}` is not read by {} {test} target ({reads}), expected it removed",
+                if test.starts_with('a') { "an" } else { "a" }
+            ),
+        )
+    };
+    if t.reduce.is_some() && !(levelled && t.at.is_none()) {
+        return Err(ignored(
+            "reduce",
+            "`reduce` applies to level and compare targets over `from` … `to`",
+        ));
+    }
+    if t.within.is_some() && !extreme {
+        return Err(ignored(
+            "within",
+            "`within` applies to argmax and argmin targets",
+        ));
+    }
+    if extreme {
+        if t.at.is_some() {
+            return Err(ignored(
+                "at",
+                "it searches `from` … `to`, by default the whole horizon",
+            ));
+        }
+        if t.relative_to_range.is_some() {
+            return Err(ignored(
+                "relative_to_range",
+                "it tests a date, and its bounds apply to the extreme's value as is",
+            ));
+        }
+    }
+    if let Some(o) = &t.other {
+        if o.reduce.is_some() && o.at.is_some() {
+            return Err(ScenarioError::at_key(
+                key("other"),
+                "`reduce` in `other` is not read with `at`, expected `from` and `to` with it, or no `reduce`",
+            ));
+        }
+    }
+    if let (Some(low), Some(high)) = (t.at_least, t.at_most) {
+        if low > high {
+            return Err(ScenarioError::at_key(
+                key("at_most"),
+                format!(
+                    "at_most {high} is below at_least {low}: the target can never hold, expected at_least ≤ at_most"
+                ),
+            ));
+        }
+    }
+    if let Some([a, b]) = t.relative_to_range {
+        let steps = (0..timeline.steps())
+            .filter(|&s| (a..=b).contains(&timeline.step_date(s)))
+            .count();
+        if steps == 1 {
+            return Err(ScenarioError::at_key(
+                key("relative_to_range"),
+                format!(
+                    "window {a} … {b} holds a single step, whose range (max − min) is 0, expected a window of at least two steps"
+                ),
+            ));
+        }
+    }
+    if let (true, Some([a, b])) = (extreme, t.within) {
+        let from = t.from.unwrap_or(timeline.start);
+        let to = t.to.unwrap_or(timeline.end);
+        if a < from || b > to {
+            return Err(ScenarioError::at_key(
+                key("within"),
+                format!(
+                    "within {a} … {b} reaches outside the searched window {from} … {to}, expected a window inside it"
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The name of a test as written in files.
+fn test_name(test: Test) -> &'static str {
+    match test {
+        Test::Level => "level",
+        Test::Change => "change",
+        Test::Rise => "rise",
+        Test::Drop => "drop",
+        Test::Argmax => "argmax",
+        Test::Argmin => "argmin",
+        Test::Compare => "compare",
+    }
 }
 
 fn check_window(key: &str, from: Date, to: Date, timeline: &Timeline) -> Result<(), ScenarioError> {

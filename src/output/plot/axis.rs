@@ -21,7 +21,7 @@ const MONTHS: [&str; 12] = [
 /// Ticks for the date axis from `from` to `to`, with at most about `max_labels` labels,
 /// and the positions of lighter, unlabelled grid lines.
 ///
-/// Years (on 1 January) when the range holds at least two of them, thinned to every 2nd,
+/// Years (on 1 January) when the range holds at least three of them, thinned to every 2nd,
 /// 5th, … year on long ranges; months otherwise, so a short range still gets labels.
 pub(super) fn date_ticks(from: Date, to: Date, max_labels: usize) -> (Vec<Tick>, Vec<f64>) {
     let (from, to) = if from <= to { (from, to) } else { (to, from) };
@@ -35,7 +35,8 @@ pub(super) fn date_ticks(from: Date, to: Date, max_labels: usize) -> (Vec<Tick>,
         .filter_map(|y| inside(Date::new(y, 1, 1)).map(|x| (y, x)))
         .collect();
 
-    if years.len() >= 2 {
+    // Below three year marks, months say more (and a one-year zoom still gets labels).
+    if years.len() >= 3 {
         let step: i32 = [1, 2, 5, 10, 20, 25, 50, 100, 200, 500, 1000]
             .into_iter()
             .find(|&s| years.len().div_ceil(s as usize) <= max_labels)

@@ -100,6 +100,96 @@ fn shortened(prefix: &[char]) -> String {
     text
 }
 
+/// Centres for items of pitch `pitch` (minimum distance between centres) wanted at `wanted`,
+/// kept within `lo..=hi`, in the same order, moved as little as possible (least squares):
+/// crowded items fan out around where they belong. `None` if they cannot all fit.
+///
+/// Order is kept, so straight leaders from each item to its wanted place never cross.
+pub(super) fn dodge(wanted: &[f64], pitch: f64, (lo, hi): (f64, f64)) -> Option<Vec<f64>> {
+    let n = wanted.len();
+    if n == 0 {
+        return Some(Vec::new());
+    }
+    let span = pitch * (n - 1) as f64;
+    if span > hi - lo + 1e-9 {
+        return None;
+    }
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by(|&a, &b| wanted[a].total_cmp(&wanted[b]).then(a.cmp(&b)));
+    // With q_k = p_k − k·pitch the spacing constraint becomes "q non-decreasing": an isotonic
+    // regression, solved by pooling adjacent violators.
+    let targets: Vec<f64> = order
+        .iter()
+        .enumerate()
+        .map(|(k, &i)| wanted[i] - k as f64 * pitch)
+        .collect();
+    let mut blocks: Vec<(f64, usize)> = Vec::new(); // (mean, count)
+    for &t in &targets {
+        blocks.push((t, 1));
+        while blocks.len() > 1 {
+            let (m2, c2) = blocks[blocks.len() - 1];
+            let (m1, c1) = blocks[blocks.len() - 2];
+            if m1 <= m2 {
+                break;
+            }
+            blocks.pop();
+            let c = c1 + c2;
+            let last = blocks.len() - 1;
+            blocks[last] = ((m1 * c1 as f64 + m2 * c2 as f64) / c as f64, c);
+        }
+    }
+    let (q_lo, q_hi) = (lo, hi - span);
+    let mut out = vec![0.0; n];
+    let mut k = 0;
+    for (mean, count) in blocks {
+        for _ in 0..count {
+            out[order[k]] = mean.clamp(q_lo, q_hi) + k as f64 * pitch;
+            k += 1;
+        }
+    }
+    Some(out)
+}
+
+/// `text` broken into lines no wider than `max_width` (as given by `measure`), at spaces
+/// where possible and inside words longer than a line; nothing is dropped.
+pub(super) fn wrap_text(
+    text: &str,
+    max_width: f64,
+    mut measure: impl FnMut(&str) -> f64,
+) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut current = String::new();
+    for word in text.split_whitespace() {
+        let candidate = if current.is_empty() {
+            word.to_string()
+        } else {
+            format!("{current} {word}")
+        };
+        if measure(&candidate) <= max_width {
+            current = candidate;
+            continue;
+        }
+        if !current.is_empty() {
+            lines.push(std::mem::take(&mut current));
+        }
+        // A word wider than a line is cut where it must be.
+        let mut piece = String::new();
+        for c in word.chars() {
+            piece.push(c);
+            if measure(&piece) > max_width && piece.chars().count() > 1 {
+                piece.pop();
+                lines.push(std::mem::take(&mut piece));
+                piece.push(c);
+            }
+        }
+        current = piece;
+    }
+    if !current.is_empty() || lines.is_empty() {
+        lines.push(current);
+    }
+    lines
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -200,5 +290,32 @@ mod tests {
             Some("…")
         );
         assert_eq!(fit_text("a long label", 5.0, measure), None);
+    }
+
+    #[test]
+    fn dodge_keeps_order_spacing_and_bounds() {
+        let wanted = [10.0, 11.0, 12.0, 100.0, 12.5];
+        let got = dodge(&wanted, 20.0, (0.0, 200.0)).unwrap();
+        let mut sorted: Vec<(f64, f64)> = wanted.iter().copied().zip(got.iter().copied()).collect();
+        sorted.sort_by(|a, b| a.0.total_cmp(&b.0));
+        for pair in sorted.windows(2) {
+            assert!(pair[1].1 - pair[0].1 >= 20.0 - 1e-9, "{got:?}");
+        }
+        assert!(got.iter().all(|&p| (0.0..=200.0).contains(&p)), "{got:?}");
+        // An isolated item stays where it is wanted.
+        assert!((got[3] - 100.0).abs() < 1e-9, "{got:?}");
+        assert!(dodge(&[0.0; 12], 20.0, (0.0, 200.0)).is_none());
+        assert_eq!(dodge(&[], 20.0, (0.0, 1.0)), Some(vec![]));
+    }
+
+    #[test]
+    fn wrapping_keeps_every_character() {
+        let measure = |s: &str| s.chars().count() as f64 * 10.0;
+        let lines = wrap_text("Mikhailov, Stoyanov arrested", 100.0, measure);
+        assert_eq!(lines, ["Mikhailov,", "Stoyanov", "arrested"]);
+        let lines = wrap_text("Supercalifragilistic", 50.0, measure);
+        assert_eq!(lines.concat(), "Supercalifragilistic");
+        assert!(lines.iter().all(|l| measure(l) <= 50.0));
+        assert_eq!(wrap_text("", 50.0, measure), [""]);
     }
 }

@@ -1,114 +1,100 @@
-//! Plots: a small, backend-independent description of a figure ([`Figure`]) and its
-//! rendering to PNG and SVG with an embedded font, so plots look the same everywhere.
+//! Plots: a small, backend-independent description of a figure ([`Figure`]) and its rendering
+//! to a self-contained SVG (with a subset of DejaVu Sans embedded) and to PNG.
 //!
-//! Figure builders (the trust plot, comparison plots) turn results into a [`Figure`];
-//! [`render`] draws it.
+//! Building and rendering are separate: figure builders (`output::figures`) turn results into
+//! a [`Figure`]; [`render`] lays it out and draws it. The PNG is the SVG rasterised, so both
+//! files always show the same picture, and a web page can show [`Rendered::svg`] as is.
+//!
+//! ```no_run
+//! # fn demo(figure: &liaison::output::plot::Figure) -> anyhow::Result<()> {
+//! let rendered = liaison::output::plot::render(figure)?;
+//! let svg: &str = &rendered.svg; // self-contained: inline it in a page
+//! let png: Vec<u8> = rendered.png()?;
+//! # Ok(()) }
+//! ```
 
 mod axis;
+mod draw;
+mod figure;
+mod font;
 mod geom;
 mod labels;
-mod render;
+mod layout;
+mod raster;
+mod style;
+mod svg;
 
-pub use render::{render_png, render_svg};
+pub use figure::{
+    Badges, Band, Cell, EventMark, Figure, LegendEntry, Line, Panel, Points, Swatch, Window, XAxis,
+    date_x,
+};
+pub use font::{TEXT_ASCENT, TEXT_DESCENT, text_width};
+pub use style::{Rgb, Shape, palette};
+
+use std::path::Path;
+
+use anyhow::Context as _;
+
+/// Default nominal figure size in pixels; the canvas grows when its content needs more room
+/// (a long event key, many panels, dense event markers).
+pub const DEFAULT_SIZE: (u32, u32) = (1600, 900);
+
+/// A rendered figure: the SVG text and what is needed to rasterise it identically.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    /// The complete, self-contained SVG document.
+    pub svg: String,
+    /// Canvas width in pixels (may exceed the figure's nominal width).
+    pub width: u32,
+    /// Canvas height in pixels (may exceed the figure's nominal height).
+    pub height: u32,
+    /// The font subsets embedded in the SVG, reused to rasterise it.
+    fonts: Vec<Vec<u8>>,
+}
+
+impl Rendered {
+    /// The figure as PNG bytes, pixel for pixel the SVG.
+    pub fn png(&self) -> anyhow::Result<Vec<u8>> {
+        raster::png(&self.svg, &self.fonts)
+    }
+}
+
+/// Lays out and draws `figure`. Never panics on odd input (empty panels, NaN values, an
+/// empty date range): what cannot be drawn is left out.
+pub fn render(figure: &Figure) -> anyhow::Result<Rendered> {
+    let canvas = draw::draw(figure);
+    let (width, height) = (canvas.width, canvas.height);
+    let (svg, fonts) = canvas.finish()?;
+    Ok(Rendered {
+        svg,
+        width,
+        height,
+        fonts,
+    })
+}
+
+/// `figure` as an SVG document in memory (see [`render`]).
+pub fn render_svg(figure: &Figure) -> anyhow::Result<String> {
+    Ok(render(figure)?.svg)
+}
+
+/// `figure` as PNG bytes in memory (see [`render`]).
+pub fn render_png(figure: &Figure) -> anyhow::Result<Vec<u8>> {
+    render(figure)?.png()
+}
 
 /// Renders `figure` as `<stem>.png` and `<stem>.svg` in `folder`.
-pub fn render_png_and_svg(
-    figure: &Figure,
-    folder: &std::path::Path,
-    stem: &str,
-) -> anyhow::Result<()> {
-    use anyhow::Context as _;
-    for (extension, render) in [
-        (
-            "png",
-            render_png as fn(&Figure, &std::path::Path) -> anyhow::Result<()>,
-        ),
-        ("svg", render_svg),
+pub fn render_png_and_svg(figure: &Figure, folder: &Path, stem: &str) -> anyhow::Result<()> {
+    let rendered = render(figure).with_context(|| format!("cannot draw {stem}"))?;
+    let png = rendered
+        .png()
+        .with_context(|| format!("cannot draw {stem}.png"))?;
+    for (file, bytes) in [
+        (format!("{stem}.svg"), rendered.svg.as_bytes()),
+        (format!("{stem}.png"), png.as_slice()),
     ] {
-        let file = format!("{stem}.{extension}");
-        render(figure, &folder.join(&file)).with_context(|| format!("cannot draw {file}"))?;
+        let path = folder.join(&file);
+        std::fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
     }
     Ok(())
 }
-
-use crate::scenario::Date;
-
-/// A whole figure: a title, stacked panels sharing a dated x axis, and event markers.
-#[derive(Debug, Clone)]
-pub struct Figure {
-    /// Main title.
-    pub title: String,
-    /// Smaller line under the title (runs, seed, …).
-    pub subtitle: String,
-    /// First and last date of the x axis.
-    pub x_range: (Date, Date),
-    /// Panels, drawn top to bottom.
-    pub panels: Vec<Panel>,
-    /// Vertical event markers drawn on every panel, labelled once.
-    pub markers: Vec<Marker>,
-    /// Pixel width (1600 by default).
-    pub width: u32,
-    /// Pixel height (900 by default).
-    pub height: u32,
-}
-
-/// One panel: bands (median line with a shaded p05–p95 band) and shaded target windows.
-#[derive(Debug, Clone)]
-pub struct Panel {
-    /// Panel title (e.g. the channel's label).
-    pub title: String,
-    /// Y axis title.
-    pub y_label: String,
-    /// Y axis range.
-    pub y_range: (f64, f64),
-    /// The curves.
-    pub bands: Vec<Band>,
-    /// Shaded windows (targets): green if they hold, red if not.
-    pub windows: Vec<Window>,
-    /// Draw a horizontal line at y = 0 (paired differences).
-    pub zero_line: bool,
-}
-
-/// A median line with a shaded band between a low and a high quantile.
-#[derive(Debug, Clone)]
-pub struct Band {
-    /// Legend entry.
-    pub label: String,
-    /// Index into the palette, so one scenario or direction keeps its colour across panels.
-    pub color: usize,
-    /// Dates of the points.
-    pub dates: Vec<Date>,
-    /// Lower edge of the band (p05).
-    pub low: Vec<f64>,
-    /// The line (median).
-    pub mid: Vec<f64>,
-    /// Upper edge of the band (p95).
-    pub high: Vec<f64>,
-}
-
-/// A dated vertical marker.
-#[derive(Debug, Clone)]
-pub struct Marker {
-    /// Date of the event.
-    pub date: Date,
-    /// Short label.
-    pub label: String,
-    /// Emphasised (e.g. an event that differs between compared scenarios).
-    pub highlight: bool,
-}
-
-/// A shaded date window on a panel.
-#[derive(Debug, Clone)]
-pub struct Window {
-    /// First day.
-    pub from: Date,
-    /// Last day.
-    pub to: Date,
-    /// Short label (target id).
-    pub label: String,
-    /// Green when true, red when false.
-    pub pass: bool,
-}
-
-/// Default figure size.
-pub const DEFAULT_SIZE: (u32, u32) = (1600, 900);
