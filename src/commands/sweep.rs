@@ -395,13 +395,40 @@ fn shell_word(word: &str) -> String {
     slurm::quote(word)
 }
 
-/// Writes the outputs of a complete sweep into `<out>/sweep-<name>/`; `keep` is a shards
-/// folder moved into the new folder. `None` when interrupted.
+/// Writes the outputs of a complete sweep into `<out>/sweep-<name>/`; `keep` is the shards
+/// folder inside it, kept in the new folder. `None` when interrupted.
 fn write_outputs(
     setup: &Setup,
     results: &[PointResult],
     keep: Option<&Path>,
 ) -> anyhow::Result<Option<PathBuf>> {
+    let Some(shards) = keep else {
+        return write_folder(setup, results);
+    };
+    // The folder holds only the shards: park them beside it while the outputs are written
+    // and the folder is replaced, then put them back in the new folder.
+    let parked = setup
+        .out
+        .join(format!(".{}.shards-{}", setup.folder, std::process::id()));
+    std::fs::rename(shards, &parked)
+        .with_context(|| format!("cannot move `{}` aside", shards.display()))?;
+    let written = write_folder(setup, results);
+    let home = match &written {
+        Ok(Some(destination)) => destination.join("shards"),
+        _ => shards.to_path_buf(),
+    };
+    std::fs::rename(&parked, &home).with_context(|| {
+        format!(
+            "cannot move the shards back from `{}` to `{}`",
+            parked.display(),
+            home.display()
+        )
+    })?;
+    written
+}
+
+/// Writes the outputs into a staged `<out>/sweep-<name>/`. `None` when interrupted.
+fn write_folder(setup: &Setup, results: &[PointResult]) -> anyhow::Result<Option<PathBuf>> {
     let folder = super::stage(&setup.out, &setup.folder)?;
     let sweep = &setup.sweep;
     write_design(&folder.file("design.csv"), sweep)?;
@@ -441,10 +468,6 @@ fn write_outputs(
     if interrupted() {
         super::console::error("interrupted: no output written");
         return Ok(None);
-    }
-    if let Some(shards) = keep {
-        std::fs::rename(shards, folder.file("shards"))
-            .with_context(|| format!("cannot move `{}`", shards.display()))?;
     }
     folder.commit().map(Some)
 }
