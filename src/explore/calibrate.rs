@@ -155,8 +155,8 @@ const OUTSIDE_PENALTY: f64 = 10.0;
 const FIRST_STEP: f64 = 0.3;
 const RESTART_STEP: f64 = 0.2;
 
-/// Runs the search from `start` (unit coordinates, usually the scenario's own values);
-/// `report` sees every evaluation as it is made.
+/// Runs the search from `start` (unit coordinates, usually the scenario's own values), which
+/// is evaluated first; `report` sees every evaluation as it is made.
 pub fn calibrate(
     problem: &Problem,
     start: &[f64],
@@ -180,6 +180,21 @@ pub fn calibrate(
     let mut mean: Vec<f64> = start.iter().map(|u| u.clamp(0.0, 1.0)).collect();
     let mut step = FIRST_STEP;
     let mut start_index = 0;
+    // The starting point first: the search then never reports worse than where it began.
+    match evaluate(problem, &mean, options.cancel.map(|c| c as &AtomicBool))? {
+        Some((values, tally)) => {
+            let evaluation = Evaluation {
+                index: 0,
+                start: 0,
+                values,
+                score: tally.score(problem.objective),
+                tally,
+            };
+            report(&evaluation);
+            evaluations.push(evaluation);
+        }
+        None => interrupted = true,
+    }
     while evaluations.len() < options.budget && !interrupted && failure.is_none() {
         let remaining = options.budget - evaluations.len();
         let seed: u64 = seeds.random();

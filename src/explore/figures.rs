@@ -24,7 +24,7 @@ use crate::output::plot::{
 };
 
 /// Panels per figure at most (more metrics than this: the first ones).
-const MAX_PANELS: usize = 12;
+const MAX_PANELS: usize = 16;
 
 /// Bounds drawn on value panels.
 const BOUND: Rgb = Rgb(214, 39, 40);
@@ -117,7 +117,7 @@ fn index_metrics(sweep: &Sweep) -> Vec<usize> {
 
 fn title_of(sweep: &Sweep, m: usize) -> String {
     match sweep.names[m].strip_suffix(".holds") {
-        Some(id) => format!("{id}: share of runs holding"),
+        Some(id) => id.to_string(),
         None => sweep.names[m].clone(),
     }
 }
@@ -147,14 +147,36 @@ fn metrics(sweep: &Sweep, results: &[PointResult]) -> Figure {
     let mut panels = Vec::new();
     let mut legend = Vec::new();
     let holds = readings(sweep, Reading::Holds);
-    if !holds.is_empty() {
+    // Only targets whose share moves get a line; the others are listed in a note.
+    let share = |m: usize| column(m, &|r| r.stats.mean);
+    let moves = |m: usize| {
+        let (lo, hi) = range_of_raw(share(m).into_iter());
+        hi - lo > 0.02
+    };
+    let (moving, still): (Vec<usize>, Vec<usize>) = holds.iter().partition(|&&m| moves(m));
+    let mut notes = Vec::new();
+    if !still.is_empty() {
+        notes.push(format!(
+            "Share of runs holding, the same at every point: {}.",
+            still
+                .iter()
+                .map(|&m| format!(
+                    "{} {:.0}%",
+                    sweep.names[m].trim_end_matches(".holds"),
+                    100.0 * results[0].rows[m].stats.mean
+                ))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    if !moving.is_empty() {
         let mut lines = Vec::new();
-        for (k, &m) in holds.iter().enumerate() {
+        for (k, &m) in moving.iter().enumerate() {
             let color = palette(k);
             lines.push(Line {
                 color,
                 x: x.clone(),
-                y: column(m, &|r| r.stats.mean),
+                y: share(m),
                 steps: false,
                 width: 2.5,
                 dashed: false,
@@ -245,7 +267,15 @@ fn metrics(sweep: &Sweep, results: &[PointResult]) -> Figure {
         panels,
     );
     fig.legend = legend;
+    fig.notes = notes;
     fig
+}
+
+/// The smallest and largest finite value (NaN, NaN if none).
+fn range_of_raw(values: impl Iterator<Item = f64>) -> (f64, f64) {
+    values
+        .filter(|v| v.is_finite())
+        .fold((f64::NAN, f64::NAN), |(a, b), v| (a.min(v), b.max(v)))
 }
 
 /// Sequential blue → yellow → red ramp for a value in [0, 1].
@@ -318,7 +348,10 @@ fn heatmap(sweep: &Sweep, results: &[PointResult]) -> Figure {
     }
     let mut fig = figure(
         sweep,
-        format!("Over {} × {}", fx.key, fy.key),
+        format!(
+            "Share of runs in which each target holds over {} × {}",
+            fx.key, fy.key
+        ),
         XAxis::Values {
             lo: fx.low,
             hi: fx.high,
@@ -384,7 +417,7 @@ fn morris(sweep: &Sweep, indices: &[Index]) -> Figure {
                 format!("{}: no factor changes it", title_of(sweep, m))
             } else {
                 format!(
-                    "{} (largest μ* {})",
+                    "{} (μ* ≤ {})",
                     title_of(sweep, m),
                     crate::targets::format_value(scale)
                 )
@@ -397,7 +430,7 @@ fn morris(sweep: &Sweep, indices: &[Index]) -> Figure {
     }
     let mut fig = figure(
         sweep,
-        "Morris screening: overall influence μ* against interactions and non-linearity σ".into(),
+        "Morris screening of the share of runs in which each target holds: influence μ* against interactions σ".into(),
         XAxis::Values {
             lo: 0.0,
             hi: 1.05,
@@ -456,7 +489,7 @@ fn sobol(sweep: &Sweep, indices: &[Index]) -> Figure {
     }
     let mut fig = figure(
         sweep,
-        "Sobol indices: first order (alone) and total (with interactions), 95 % bootstrap intervals".into(),
+        "Sobol indices of the share of runs in which each target holds: first order and total, 95 % intervals".into(),
         XAxis::Values {
             lo: -0.5,
             hi: d as f64 - 0.5,

@@ -158,6 +158,17 @@ impl Probe {
     }
 }
 
+/// The bounds of a target's value as [`Probe::read`] reports it: for an extreme, its date
+/// window in decimal years; otherwise its `at_least`/`at_most`.
+fn bounds_of(spec: &TargetSpec) -> (Option<f64>, Option<f64>) {
+    match (spec.test, spec.within) {
+        (Test::Argmax | Test::Argmin, Some([a, b])) => {
+            (Some(a.as_year_fraction()), Some(b.as_year_fraction()))
+        }
+        _ => (spec.at_least, spec.at_most),
+    }
+}
+
 /// The curves the probes read: recorded series, or run-by-run means of several.
 #[derive(Debug, Clone)]
 pub struct Probes {
@@ -207,7 +218,7 @@ impl Probes {
                     other,
                     reading: *reading,
                     group,
-                    bounds: is_target.then_some((spec.at_least, spec.at_most)),
+                    bounds: is_target.then(|| bounds_of(spec)),
                 });
             }
             Ok::<(), String>(())
