@@ -77,7 +77,7 @@ impl Model<'_> {
                     if event.services.contains(&spec.service)
                         && event.channels.contains(&spec.channel)
                     {
-                        self.betray(d, m);
+                        self.betray(d, p.shock_betrayal * m);
                         for officer in &mut self.desks[d].officers {
                             officer.fear = rules::gain(officer.fear, p.shock_fear * m);
                         }
@@ -90,6 +90,16 @@ impl Model<'_> {
                         let permission = &mut self.permission[c * n_services + s];
                         *permission = (*permission + p.outreach_permission * m).min(1.0);
                         self.engagement[c * n_services + s] += p.outreach_engagement * m;
+                    }
+                }
+                // Political will to reopen heals the reaching-out services' memory of past
+                // ruptures on those channels (it never raises it past the baseline).
+                for (spec, desk) in scenario.desks.iter().zip(&mut self.desks) {
+                    if event.services.contains(&spec.service)
+                        && event.channels.contains(&spec.channel)
+                    {
+                        let baseline = scenario.channels[spec.channel].spec.baseline_trust;
+                        desk.memory = rules::heal(desk.memory, baseline, p.outreach_repair, m);
                     }
                 }
             }

@@ -30,7 +30,6 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Normal};
 
 use crate::scenario::{Dist, Scenario};
-use rules::ShareInputs;
 use streams::{Stream, StreamKeys};
 
 /// One officer (or private expert) on a desk.
@@ -42,6 +41,9 @@ pub struct Officer {
     pub ambition: f64,
     /// Fear of being seen as too close to the counterpart (0–1).
     pub fear: f64,
+    /// The officer's disposition: the fear it fades back to once events are past (0–1, fixed
+    /// for the officer, drawn from the population's `fear`).
+    pub disposition: f64,
     /// Accumulated foreign-contact exposure (contacts, weighted for experts).
     pub exposure: f64,
     /// The first step at which the post is filled: before it, a removed officer's post is
@@ -182,15 +184,21 @@ impl<'a> Model<'a> {
                 let mut init = streams::sequential(&desk_keys.init, run);
                 let population = &desk.population;
                 let officers: Vec<Officer> = (0..population.count)
-                    .map(|slot| Officer {
-                        trust: draw(&population.trust, &mut init),
-                        ambition: draw(&population.ambition, &mut init),
-                        fear: draw(&population.fear, &mut init),
-                        exposure: 0.0,
-                        filled_from: 0,
-                        expert: slot < population.experts,
-                        mole: false,
-                        shared: false,
+                    .map(|slot| {
+                        let trust = draw(&population.trust, &mut init);
+                        let ambition = draw(&population.ambition, &mut init);
+                        let fear = draw(&population.fear, &mut init);
+                        Officer {
+                            trust,
+                            ambition,
+                            fear,
+                            disposition: fear,
+                            exposure: 0.0,
+                            filled_from: 0,
+                            expert: slot < population.experts,
+                            mole: false,
+                            shared: false,
+                        }
                     })
                     .collect();
                 DeskState {
@@ -308,12 +316,16 @@ impl<'a> Model<'a> {
         for (spec, desk) in scenario.desks.iter().zip(&mut self.desks) {
             let service = &scenario.services[spec.service].spec;
             let channel = &scenario.channels[spec.channel].spec;
-            let permission = rules::effective_permission(
-                self.permission[spec.channel * n_services + spec.service],
-                channel.political_sensitivity,
+            let cell = spec.channel * n_services + spec.service;
+            let permission =
+                rules::effective_permission(self.permission[cell], channel.political_sensitivity)
+                    .clamp(0.0, 1.0);
+            let base = rules::desk_logit(
+                p,
+                service.secrecy,
+                self.threat[spec.channel],
+                self.engagement[cell],
             );
-            let threat = self.threat[spec.channel];
-            let engagement = self.engagement[spec.channel * n_services + spec.service];
             let first = u64::from(step) * desk.officers.len() as u64;
             let mut shared = 0;
             for (slot, officer) in desk.officers.iter_mut().enumerate() {
@@ -321,20 +333,10 @@ impl<'a> Model<'a> {
                 if step < officer.filled_from {
                     continue;
                 }
-                let u_share = desk.share.uniform(first + slot as u64);
-                let z = rules::share_logit(
-                    p,
-                    &ShareInputs {
-                        trust: officer.trust,
-                        ambition: officer.ambition,
-                        fear: officer.fear,
-                        secrecy: service.secrecy,
-                        threat,
-                        engagement,
-                        permission,
-                    },
-                );
-                officer.shared = brackets.shares(u_share, z, permission);
+                let u = desk.share.uniform(first + slot as u64);
+                let z =
+                    rules::officer_logit(p, base, officer.trust, officer.ambition, officer.fear);
+                officer.shared = brackets.shares_clamped(u, z, permission);
                 shared += u32::from(officer.shared);
             }
             desk.shared = shared;
@@ -344,16 +346,32 @@ impl<'a> Model<'a> {
     fn exchange(&mut self) {
         let scenario = self.scenario;
         let p = &scenario.params;
-        let step = self.step;
+        let step = u64::from(self.step);
         for block in &mut self.pairs {
             let c = block.channel;
             let (sa, sb) = (
                 scenario.desks[block.a].service,
                 scenario.desks[block.b].service,
             );
+            // What every pair of the block shares this step.
             let p_success = rules::success_probability(p, self.threat[c]);
+            let side = |own: usize, other: usize| Side {
+                own,
+                other,
+                attempt: rules::attempt_probability(
+                    p,
+                    scenario.services[other].spec.aggressiveness,
+                ),
+                catch: rules::catch_probability(
+                    scenario.services[own].spec.vigilance,
+                    self.suspicion[own],
+                ),
+                publicity: scenario.services[own].spec.publicity,
+            };
+            let (side_a, side_b) = (side(sa, sb), side(sb, sa));
             let (da, db) = two_mut(&mut self.desks, block.a, block.b);
             let (na, nb) = (da.officers.len(), db.officers.len());
+            let step32 = self.step;
             // Slots k mod |a| and k mod |b|, advanced without a division per pair.
             let (mut ia, mut ib) = (0, 0);
             for k in 0..block.pairs as u64 {
@@ -361,18 +379,12 @@ impl<'a> Model<'a> {
                 ia = if ia + 1 == na { 0 } else { ia + 1 };
                 ib = if ib + 1 == nb { 0 } else { ib + 1 };
                 // A contact needs someone to share and someone on the other post to receive.
-                let filled = step >= a.filled_from && step >= b.filled_from;
-                if !(a.shared || b.shared) || !filled {
+                if !(a.shared || b.shared) || step32 < a.filled_from || step32 < b.filled_from {
                     continue;
                 }
-                let pair = u64::from(step) * block.pairs as u64 + k;
-                for officer in [&mut *a, &mut *b] {
-                    officer.exposure += if officer.expert {
-                        p.expert_exposure
-                    } else {
-                        1.0
-                    };
-                }
+                let pair = step * block.pairs as u64 + k;
+                a.exposure += if a.expert { p.expert_exposure } else { 1.0 };
+                b.exposure += if b.expert { p.expert_exposure } else { 1.0 };
                 if a.shared && b.shared {
                     let rate =
                         if block.contact.uniform(3 * pair + contact_word::SUCCESS) < p_success {
@@ -387,44 +399,27 @@ impl<'a> Model<'a> {
                     b.trust = rules::gain(b.trust, rate);
                 }
                 // Each side may use the contact to recruit the other.
-                for (target, own, other, attempt, rare) in [
-                    (
-                        &mut *a,
-                        sa,
-                        sb,
-                        contact_word::ATTEMPT_ON_A,
-                        pair_rare_word::ON_A,
-                    ),
-                    (
-                        &mut *b,
-                        sb,
-                        sa,
-                        contact_word::ATTEMPT_ON_B,
-                        pair_rare_word::ON_B,
-                    ),
-                ] {
-                    let attacker = &scenario.services[other].spec;
-                    let u_attempt = block.contact.uniform(3 * pair + attempt);
-                    if u_attempt >= rules::attempt_probability(p, attacker.aggressiveness) {
-                        continue;
-                    }
-                    let defender = &scenario.services[own].spec;
-                    let words = 8 * pair + rare;
-                    let u_catch = block.rare.uniform(words + pair_rare_word::CATCH);
-                    if u_catch < rules::catch_probability(defender.vigilance, self.suspicion[own]) {
-                        let public =
-                            block.rare.uniform(words + pair_rare_word::PUBLIC) < defender.publicity;
-                        self.pending.push(Scandal {
-                            channel: c,
-                            catcher: own,
-                            accused: other,
-                            weight: rules::scandal_weight(p, 1.0, public),
-                        });
-                    } else if block.rare.uniform(words + pair_rare_word::TURN)
-                        < rules::turn_probability(p, target.fear)
-                    {
-                        target.mole = true;
-                    }
+                if block.contact.uniform(3 * pair + contact_word::ATTEMPT_ON_A) < side_a.attempt {
+                    attempt(
+                        p,
+                        a,
+                        &side_a,
+                        c,
+                        &mut block.rare,
+                        8 * pair + pair_rare_word::ON_A,
+                        &mut self.pending,
+                    );
+                }
+                if block.contact.uniform(3 * pair + contact_word::ATTEMPT_ON_B) < side_b.attempt {
+                    attempt(
+                        p,
+                        b,
+                        &side_b,
+                        c,
+                        &mut block.rare,
+                        8 * pair + pair_rare_word::ON_B,
+                        &mut self.pending,
+                    );
                 }
             }
         }
@@ -435,7 +430,6 @@ impl<'a> Model<'a> {
     fn fade_and_detect(&mut self) {
         let scenario = self.scenario;
         let p = &scenario.params;
-        let keep_fear = 1.0 - p.fear_decay;
         let step = u64::from(self.step);
         for d in 0..self.desks.len() {
             let spec = &scenario.desks[d];
@@ -450,7 +444,7 @@ impl<'a> Model<'a> {
             let mut has_moles = false;
             for officer in &mut desk.officers {
                 officer.trust = rules::relax(officer.trust, memory, p.trust_drift);
-                officer.fear *= keep_fear;
+                officer.fear = rules::relax(officer.fear, officer.disposition, p.fear_decay);
                 has_moles |= officer.mole;
             }
             if !has_moles {
@@ -494,10 +488,13 @@ impl<'a> Model<'a> {
             .sequential_at(8 * index + desk_rare_word::NEWCOMER);
         let memory = desk.memory;
         let officer = &mut desk.officers[slot];
+        let ambition = draw(&spec.population.ambition, &mut rng);
+        let disposition = draw(&spec.population.fear, &mut rng);
         *officer = Officer {
             trust: memory,
-            ambition: draw(&spec.population.ambition, &mut rng),
+            ambition,
             fear: p.newcomer_fear,
+            disposition,
             exposure: 0.0,
             filled_from: step.saturating_add(rules::vacancy(p)),
             expert: officer.expert,
@@ -599,20 +596,25 @@ impl<'a> Model<'a> {
     pub fn observe(&self, layout: &SeriesLayout, out: &mut [f64]) {
         let n_services = self.scenario.services.len();
         let channels = self.scenario.channels.len();
-        for ((value, measure), desks) in out.iter_mut().zip(&layout.measures).zip(&layout.desks) {
-            let sum =
-                |f: &dyn Fn(&DeskState) -> f64| desks.iter().map(|&d| f(&self.desks[d])).sum();
+        let desks = &self.desks;
+        for ((value, measure), members) in out.iter_mut().zip(&layout.measures).zip(&layout.desks) {
             *value = match *measure {
-                Measure::Trust { desk } => self.desks[desk].trust,
-                Measure::Sharing { .. } => sum(&|d| f64::from(d.shared)),
+                Measure::Trust { desk } => desks[desk].trust,
+                Measure::Sharing { .. } => {
+                    members.iter().map(|&d| f64::from(desks[d].shared)).sum()
+                }
                 Measure::Successes { channel } => f64::from(self.successes[channel]),
                 Measure::Scandals { channel } => f64::from(self.scandals[channel]),
                 Measure::Fear { .. } => {
-                    let officers: f64 = sum(&|d| d.officers.len() as f64);
-                    if officers == 0.0 {
+                    let (mut fear, mut officers) = (0.0, 0usize);
+                    for &d in members {
+                        fear += desks[d].fear_sum;
+                        officers += desks[d].officers.len();
+                    }
+                    if officers == 0 {
                         0.0
                     } else {
-                        sum(&|d| d.fear_sum) / officers
+                        fear / officers as f64
                     }
                 }
                 Measure::Permission { service } => {
@@ -621,8 +623,10 @@ impl<'a> Model<'a> {
                         .sum::<f64>()
                         / channels as f64
                 }
-                Measure::Officers { .. } => sum(&|d| f64::from(d.filled)),
-                Measure::Moles { .. } => sum(&|d| f64::from(d.moles)),
+                Measure::Officers { .. } => {
+                    members.iter().map(|&d| f64::from(desks[d].filled)).sum()
+                }
+                Measure::Moles { .. } => members.iter().map(|&d| f64::from(desks[d].moles)).sum(),
             };
         }
     }
@@ -640,6 +644,44 @@ impl<'a> Model<'a> {
     /// Memory level of desk `desk`: what its trust fades back to.
     pub fn memory(&self, desk: usize) -> f64 {
         self.desks[desk].memory
+    }
+}
+
+/// One side of a pair block as the target of recruitment attempts, this step.
+struct Side {
+    /// The target's service.
+    own: usize,
+    /// The attacker's service.
+    other: usize,
+    /// Probability that a contact is used for an attempt on this side.
+    attempt: f64,
+    /// Probability that this side's counterintelligence catches the attempt.
+    catch: f64,
+    /// Probability that a caught attempt is publicised.
+    publicity: f64,
+}
+
+/// A recruitment attempt on `target` (7.5): caught (a scandal queued) or, if not, perhaps
+/// turning the target into a mole. `words` is the first of the side's rare words.
+fn attempt(
+    p: &Params,
+    target: &mut Officer,
+    side: &Side,
+    channel: usize,
+    rare: &mut Stream,
+    words: u64,
+    pending: &mut Vec<Scandal>,
+) {
+    if rare.uniform(words + pair_rare_word::CATCH) < side.catch {
+        let public = rare.uniform(words + pair_rare_word::PUBLIC) < side.publicity;
+        pending.push(Scandal {
+            channel,
+            catcher: side.own,
+            accused: side.other,
+            weight: rules::scandal_weight(p, 1.0, public),
+        });
+    } else if rare.uniform(words + pair_rare_word::TURN) < rules::turn_probability(p, target.fear) {
+        target.mole = true;
     }
 }
 

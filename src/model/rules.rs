@@ -55,15 +55,31 @@ pub fn share_probability(p: &Params, i: &ShareInputs) -> f64 {
 }
 
 /// The logit `z` of an officer's propensity to share (`share_probability` is
-/// `logistic(z)·clamp01(permission)`).
+/// `logistic(z)·clamp01(permission)`): [`desk_logit`] plus [`officer_logit`].
 pub fn share_logit(p: &Params, i: &ShareInputs) -> f64 {
-    p.share_intercept
-        + p.share_trust_weight * i.trust
-        + p.share_ambition_weight * i.ambition
-        + p.share_threat_weight * i.threat
-        + p.share_engagement_weight * i.engagement
-        - p.share_fear_weight * i.fear
-        - p.share_secrecy_weight * i.secrecy
+    officer_logit(
+        p,
+        desk_logit(p, i.secrecy, i.threat, i.engagement),
+        i.trust,
+        i.ambition,
+        i.fear,
+    )
+}
+
+/// The part of the sharing logit common to every officer of a desk:
+/// `share_intercept + share_threat_weight·θ + share_engagement_weight·E − share_secrecy_weight·σ`.
+#[inline]
+pub fn desk_logit(p: &Params, secrecy: f64, threat: f64, engagement: f64) -> f64 {
+    p.share_intercept + p.share_threat_weight * threat + p.share_engagement_weight * engagement
+        - p.share_secrecy_weight * secrecy
+}
+
+/// An officer's sharing logit: the desk's part plus
+/// `share_trust_weight·τ + share_ambition_weight·α − share_fear_weight·φ`.
+#[inline]
+pub fn officer_logit(p: &Params, desk: f64, trust: f64, ambition: f64, fear: f64) -> f64 {
+    desk + p.share_trust_weight * trust + p.share_ambition_weight * ambition
+        - p.share_fear_weight * fear
 }
 
 /// Grid of the logistic bracket table: `z` from `−BRACKET_RANGE` to `BRACKET_RANGE` in steps
@@ -95,10 +111,18 @@ impl LogisticBrackets {
     /// the exponential. The decision is the same as computing `logistic(z)` every time.
     #[inline]
     pub fn shares(&self, u: f64, z: f64, permission: f64) -> bool {
-        let permission = permission.clamp(0.0, 1.0);
+        self.shares_clamped(u, z, permission.clamp(0.0, 1.0))
+    }
+
+    /// [`LogisticBrackets::shares`] for a permission already in [0, 1] (clamped once per desk).
+    #[inline]
+    pub fn shares_clamped(&self, u: f64, z: f64, permission: f64) -> bool {
         let position = (z + BRACKET_RANGE) * BRACKET_DENSITY;
         if position >= 0.0 && position < (BRACKET_POINTS - 1) as f64 {
-            let i = position as usize;
+            // SAFETY: `position` was just checked to be finite and in [0, BRACKET_POINTS − 1),
+            // so truncating it to an index is exact and in bounds. (The checked `as` cast
+            // costs more than the rest of the decision.)
+            let i: usize = unsafe { position.to_int_unchecked() };
             if u < self.0[i] * permission {
                 return true;
             }
