@@ -3,7 +3,6 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Mutex;
 use std::time::Instant;
 
 use anyhow::{Context, bail, ensure};
@@ -130,17 +129,15 @@ fn run_points(
 ) -> anyhow::Result<Option<Vec<(usize, PointResult)>>> {
     let progress = Progress::counting(range.len() as u64, &setup.folder, "points", quiet);
     let tick = || progress.tick();
-    let results = Mutex::new(Vec::with_capacity(range.len()));
+    let mut results = Vec::with_capacity(range.len());
     let outcome = setup
         .sweep
         .run(range, threads, Some(interrupt_flag()), &tick, |i, r| {
-            if let Ok(mut all) = results.lock() {
-                all.push((i, r));
-            }
+            results.push((i, r))
         });
     progress.finish();
     match outcome {
-        Ok(()) => Ok(Some(results.into_inner().unwrap_or_default())),
+        Ok(()) => Ok(Some(results)),
         Err(PointError::Interrupted) => Ok(None),
         Err(PointError::Invalid(m)) => bail!("{m}"),
     }
