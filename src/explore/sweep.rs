@@ -132,7 +132,8 @@ impl Sweep {
             .num_threads(threads)
             .build()
             .map_err(|e| PointError::Invalid(format!("cannot start {threads} threads: {e}")))?;
-        let chunk = (pool.current_num_threads().max(1) * 4).max(1);
+        // Results are small; a long chunk keeps the workers busy across points of unequal cost.
+        let chunk = (pool.current_num_threads().max(1) * 16).max(1);
         let indices: Vec<usize> = range.collect();
         for block in indices.chunks(chunk) {
             let results: Vec<Result<PointResult, PointError>> = pool.install(|| {
