@@ -32,10 +32,12 @@ enum Command {
     Check(CheckArgs),
     /// Compare scenarios and variants side by side, with paired run-by-run differences.
     Compare(CompareArgs),
-    /// Search parameter values that make a scenario's targets hold (stochastic hill climbing).
+    /// Search values that make the targets of one or several scenarios hold (CMA-ES).
     Calibrate(CalibrateArgs),
     /// Serve a local page where every change re-runs the ensemble (Ctrl-C to stop).
     Ui(UiArgs),
+    /// Sweep factors over a design (grid, lhs, sobol, morris): targets and metrics at every point, sensitivity indices, shards for Slurm.
+    Sweep(SweepArgs),
     /// Regenerate the figure gallery (docs/figures.md and its images).
     #[command(hide = true)]
     Gallery(GalleryArgs),
@@ -234,27 +236,45 @@ pub struct GalleryArgs {
 /// `liaison calibrate`.
 #[derive(Debug, Args, Clone)]
 pub struct CalibrateArgs {
-    /// Scenario file with `[[target]]` entries.
-    #[arg(value_name = "SCENARIO")]
-    pub scenario: PathBuf,
-    /// A parameter to search and its range, e.g. params.trust_drift=0.01..0.1 (repeat).
-    #[arg(long = "param", value_name = "KEY=LOW..HIGH", required = true)]
+    /// Scenario files with `[[target]]` entries; every point is scored on all of them.
+    #[arg(value_name = "SCENARIO", num_args = 1.., required = true)]
+    pub scenarios: Vec<PathBuf>,
+    /// A value to search and its range: KEY=LOW..HIGH, with :int for integers or :log for a log scale (repeat).
+    #[arg(
+        long = "param",
+        value_name = "KEY=LOW..HIGH[:int|:log]",
+        required = true
+    )]
     pub params: Vec<String>,
-    /// Fixed overrides applied before the search.
+    /// Fixed overrides applied to every scenario before the search.
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
-    /// Proposals to evaluate.
-    #[arg(long, default_value_t = 200)]
-    pub iterations: u32,
+    /// Points to evaluate (rounded up to a whole CMA-ES generation).
+    #[arg(long, alias = "iterations", default_value_t = 200)]
+    pub budget: usize,
     /// Runs per ensemble.
     #[arg(long, default_value_t = 100, value_parser = parse_runs)]
     pub runs: u32,
-    /// Seeds each proposal is evaluated with; the score is the worst (default: the scenario's seed and 2).
-    #[arg(long = "seed", value_name = "S")]
+    /// Seeds every point is run with, e.g. 1,2,3 (default: each scenario's seed).
+    #[arg(
+        long = "seeds",
+        alias = "seed",
+        value_name = "S,S,...",
+        value_delimiter = ','
+    )]
     pub seeds: Vec<u64>,
-    /// Seed of the search's own proposals.
+    /// Seed of the search itself: the same seed gives the same search.
     #[arg(long, default_value_t = 1)]
     pub search_seed: u64,
+    /// What is maximised: `targets` (held on the median and by share of runs, plus clipped margins) or `worst-margin`.
+    #[arg(long, default_value = "targets")]
+    pub objective: String,
+    /// Share of the best points whose spread is reported.
+    #[arg(long, default_value_t = 0.1)]
+    pub top: f64,
+    /// Name of the output folder: <out>/calibrate-<name>/ (default: the scenario's stem).
+    #[arg(long)]
+    pub name: Option<String>,
     /// Output folder, threads, quiet.
     #[command(flatten)]
     pub output: OutputArgs,
@@ -290,6 +310,87 @@ pub struct UiArgs {
     /// Worker threads per ensemble (default: one per core).
     #[arg(long, value_name = "N", default_value_t = 0, value_parser = parse_threads)]
     pub threads: usize,
+}
+
+/// `liaison sweep`.
+#[derive(Debug, Args, Clone)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub struct SweepArgs {
+    /// `merge`: combine the shards of a sharded sweep.
+    #[command(subcommand)]
+    pub action: Option<SweepAction>,
+    /// Scenario file.
+    #[arg(value_name = "SCENARIO", required = true)]
+    pub scenario: Option<PathBuf>,
+    /// A factor and its range: KEY=LOW..HIGH, with :int for integers or :log for a log scale (repeat).
+    #[arg(
+        long = "param",
+        value_name = "KEY=LOW..HIGH[:int|:log]",
+        required = true
+    )]
+    pub params: Vec<String>,
+    /// The design: grid, lhs, sobol or morris.
+    #[arg(long, default_value = "grid")]
+    pub design: String,
+    /// Size: levels per factor (grid, default 5), points (lhs, 50), base rows N (sobol, 64: N·(d+2) points), trajectories (morris, 10: r·(d+1) points).
+    #[arg(long, value_name = "N")]
+    pub points: Option<usize>,
+    /// Runs per point (default: the scenario's `run.runs`).
+    #[arg(long, value_name = "R", value_parser = parse_runs)]
+    pub runs: Option<u32>,
+    /// Master seed of every point's runs and of the design (default: the scenario's `run.seed`).
+    #[arg(long, value_name = "S")]
+    pub seed: Option<u64>,
+    /// An extra metric in the target vocabulary: 'NAME: test=level, series=GLOB, from=DATE, to=DATE' (repeat).
+    #[arg(long = "metric", value_name = "'NAME: KEY=VALUE, ...'")]
+    pub metrics: Vec<String>,
+    /// Fixed overrides applied before each point's.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// Name of the output folder: <out>/sweep-<name>/ (default: the scenario's stem).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Run only shard I of N (0-based) into <out>/sweep-<name>/shards/I.csv; `liaison sweep merge` combines them.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<String>,
+    /// Instead of running, write Slurm scripts: a job array of --shards tasks and a dependent merge.
+    #[arg(long)]
+    pub slurm: bool,
+    /// Shards (array tasks) for --slurm.
+    #[arg(long, value_name = "N", default_value_t = 16)]
+    pub shards: usize,
+    /// CPUs per array task (--slurm).
+    #[arg(long, value_name = "N", default_value_t = 2)]
+    pub cpus_per_task: usize,
+    /// Memory per array task (--slurm), as sbatch --mem takes it.
+    #[arg(long, value_name = "SIZE", default_value = "2G")]
+    pub mem: String,
+    /// Time limit per array task (--slurm), as sbatch --time takes it.
+    #[arg(long, value_name = "TIME", default_value = "02:00:00")]
+    pub time: String,
+    /// Partition (--slurm; default: the cluster's).
+    #[arg(long)]
+    pub partition: Option<String>,
+    /// Skip the figures.
+    #[arg(long)]
+    pub no_plot: bool,
+    /// Output folder, threads, quiet.
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// Sub-commands of `liaison sweep`.
+#[derive(Debug, Subcommand, Clone)]
+pub enum SweepAction {
+    /// Combine the complete shards of `<dir>/shards/` into the outputs of an unsharded sweep (byte for byte); lists missing shards.
+    Merge {
+        /// The sweep folder, <out>/sweep-<name>/.
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+        /// No progress lines.
+        #[arg(long, short)]
+        quiet: bool,
+    },
 }
 
 /// Entry point of the binary.
@@ -345,6 +446,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Check(args)) => commands::check::check(&args),
         Some(Command::Compare(args)) => commands::compare::compare(&args),
         Some(Command::Calibrate(args)) => commands::calibrate::calibrate(&args),
+        Some(Command::Sweep(args)) => commands::sweep::sweep(&args),
         Some(Command::Gallery(args)) => commands::gallery::gallery(&args),
         Some(Command::Ui(args)) => commands::ui::ui(&args),
         None => commands::run::run(&cli.run),

@@ -8,6 +8,7 @@ pub mod console;
 pub mod gallery;
 pub mod progress;
 pub mod run;
+pub mod sweep;
 pub mod ui;
 
 use std::path::{Path, PathBuf};

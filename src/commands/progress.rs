@@ -37,10 +37,14 @@ pub struct Progress {
 impl Progress {
     /// A bar for `total` runs, labelled `what`.
     pub fn new(total: u64, what: &str, quiet: bool) -> Progress {
+        Progress::counting(total, what, "runs", quiet)
+    }
+
+    /// A bar for `total` items called `unit` (`runs`, `points`), labelled `what`.
+    pub fn counting(total: u64, what: &str, unit: &str, quiet: bool) -> Progress {
         let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::hidden());
-        if let Ok(style) =
-            ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} runs, ETA {eta}")
-        {
+        let template = format!("{{msg}} [{{bar:40}}] {{pos}}/{{len}} {unit}, ETA {{eta}}");
+        if let Ok(style) = ProgressStyle::with_template(&template) {
             bar.set_style(style.progress_chars("=> "));
         }
         bar.set_message(what.to_string());

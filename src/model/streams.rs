@@ -40,6 +40,9 @@ pub enum Purpose {
     /// A pair block's rare draws (catch, turn, publicity of a recruitment attempt): words
     /// `8·(step·pairs + k) + j`.
     PairRare = 8,
+    /// The random choices of an exploration design (Latin hypercube strata, Morris
+    /// trajectories) and of its bootstrap (not used by the model itself).
+    Design = 9,
 }
 
 /// A stream key: 32 bytes.

@@ -799,6 +799,14 @@ fn draw_panel(
         let py = map.py(0.0);
         canvas.line((left, py), (right, py), Paint::stroke(INK, 1.0, 0.8));
     }
+    for cell in &panel.cells {
+        let (x0, x1) = (map.px(cell.x.0), map.px(cell.x.1));
+        let (y0, y1) = (map.py(cell.y.0), map.py(cell.y.1));
+        if [x0, x1, y0, y1].iter().all(|v| v.is_finite()) {
+            let rect = (x0.min(x1), y0.min(y1), (x1 - x0).abs(), (y1 - y0).abs());
+            canvas.rect(rect, Paint::fill(cell.color, 1.0), "cell");
+        }
+    }
     // Bands: a light fill with thin edges, so that overlapping bands stay apart.
     for band in &panel.bands {
         let n = band.x.len().min(band.low.len()).min(band.high.len());

@@ -102,6 +102,8 @@ pub struct Panel {
     pub y_range: (f64, f64),
     /// `(row, column)` in the grid; `None` takes the next free cell in row-major order.
     pub cell: Option<(usize, usize)>,
+    /// Opaque rectangles in data coordinates (heatmap cells), drawn before everything else.
+    pub cells: Vec<Cell>,
     /// Shaded bands, drawn first.
     pub bands: Vec<Band>,
     /// Lines, drawn over the bands.
@@ -115,6 +117,17 @@ pub struct Panel {
     /// Indices into [`Figure::events`] of the events that touch this panel: drawn in their
     /// kind's colour and numbered; the others only as faint dotted lines.
     pub events: Vec<usize>,
+}
+
+/// An opaque rectangle in data coordinates: a heatmap cell.
+#[derive(Debug, Clone)]
+pub struct Cell {
+    /// Left and right x.
+    pub x: (f64, f64),
+    /// Bottom and top y.
+    pub y: (f64, f64),
+    /// Fill colour.
+    pub color: Rgb,
 }
 
 /// A shaded area between two curves.

@@ -25,7 +25,7 @@ mod style;
 mod svg;
 
 pub use figure::{
-    Badges, Band, EventMark, Figure, LegendEntry, Line, Panel, Points, Swatch, Window, XAxis,
+    Badges, Band, Cell, EventMark, Figure, LegendEntry, Line, Panel, Points, Swatch, Window, XAxis,
     date_x,
 };
 pub use font::{TEXT_ASCENT, TEXT_DESCENT, text_width};
