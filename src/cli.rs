@@ -38,6 +38,8 @@ enum Command {
     Ui(UiArgs),
     /// Sweep factors over a design (grid, lhs, sobol, morris): targets and metrics at every point, sensitivity indices, shards for Slurm.
     Sweep(SweepArgs),
+    /// Judge every target of several scenarios on several seeds, as a table (docs/validation.md).
+    Validate(ValidateArgs),
     /// Regenerate the figure gallery (docs/figures.md and its images).
     #[command(hide = true)]
     Gallery(GalleryArgs),
@@ -280,6 +282,32 @@ pub struct CalibrateArgs {
     pub output: OutputArgs,
 }
 
+/// `liaison validate`.
+#[derive(Debug, Args, Clone)]
+pub struct ValidateArgs {
+    /// Scenario files with `[[target]]` entries (e.g. scenarios/cases/*.toml).
+    #[arg(value_name = "SCENARIO", required = true)]
+    pub scenarios: Vec<PathBuf>,
+    /// Seeds every scenario is run with, e.g. 4,5,6 (default: each scenario's own seed).
+    #[arg(long, value_name = "S,S,...", value_delimiter = ',')]
+    pub seeds: Vec<u64>,
+    /// Runs per ensemble (default: each scenario's `run.runs`).
+    #[arg(long, value_name = "N", value_parser = parse_runs)]
+    pub runs: Option<u32>,
+    /// Also write the tables as Markdown to this file (whole or not at all).
+    #[arg(long, value_name = "FILE")]
+    pub markdown: Option<PathBuf>,
+    /// Exit 1 unless every target holds on every seed.
+    #[arg(long)]
+    pub strict: bool,
+    /// Worker threads, at most 256 (default 0: one per core). Results do not depend on it.
+    #[arg(long, value_name = "N", default_value_t = 0, value_parser = parse_threads)]
+    pub threads: usize,
+    /// No progress lines.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
 /// `liaison ui`.
 #[derive(Debug, Args, Clone)]
 pub struct UiArgs {
@@ -448,6 +476,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Calibrate(args)) => commands::calibrate::calibrate(&args),
         Some(Command::Sweep(args)) => commands::sweep::sweep(&args),
         Some(Command::Gallery(args)) => commands::gallery::gallery(&args),
+        Some(Command::Validate(args)) => commands::validate::validate(&args),
         Some(Command::Ui(args)) => commands::ui::ui(&args),
         None => commands::run::run(&cli.run),
     }

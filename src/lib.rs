@@ -31,3 +31,4 @@ pub mod runner;
 pub mod scenario;
 pub mod targets;
 pub mod ui;
+pub mod validation;

@@ -10,6 +10,7 @@ pub mod progress;
 pub mod run;
 pub mod sweep;
 pub mod ui;
+pub mod validate;
 
 use std::path::{Path, PathBuf};
 

@@ -128,17 +128,17 @@ struct PairBlock {
     b: usize,
     /// Pairs `k = 0 … pairs−1` = (a[k mod |a|], b[k mod |b|]).
     pairs: usize,
-    /// Contact draws: words `3·(step·pairs + k) + j`.
+    /// Contact draws: words `2·(step·pairs + k) + j`.
     contact: Stream,
     /// Rare draws: words `8·(step·pairs + k) + j`.
     rare: Stream,
 }
 
-/// Word offsets within a pair's three contact words.
+/// Word offsets within a pair's two contact words.
 mod contact_word {
     pub const SUCCESS: u64 = 0;
-    pub const ATTEMPT_ON_A: u64 = 1;
-    pub const ATTEMPT_ON_B: u64 = 2;
+    /// One word decides a recruitment attempt on either side (7.5).
+    pub const ATTEMPT: u64 = 1;
 }
 
 /// Word offsets within a pair's eight rare words: catch, turn, public for an attempt on `A`,
@@ -428,7 +428,7 @@ impl<'a> Model<'a> {
                     da.exchanges += 1;
                     db.exchanges += 1;
                     let rate =
-                        if block.contact.uniform(3 * pair + contact_word::SUCCESS) < p_success {
+                        if block.contact.uniform(2 * pair + contact_word::SUCCESS) < p_success {
                             self.successes[c] += 1;
                             p.success_gain
                         } else {
@@ -437,28 +437,15 @@ impl<'a> Model<'a> {
                     a.trust = rules::gain(a.trust, rate);
                     b.trust = rules::gain(b.trust, rate);
                 }
-                // Each side may use the contact to recruit the other.
-                if block.contact.uniform(3 * pair + contact_word::ATTEMPT_ON_A) < side_a.attempt {
-                    attempt(
-                        p,
-                        a,
-                        &side_a,
-                        c,
-                        &mut block.rare,
-                        8 * pair + pair_rare_word::ON_A,
-                        &mut self.pending,
-                    );
-                }
-                if block.contact.uniform(3 * pair + contact_word::ATTEMPT_ON_B) < side_b.attempt {
-                    attempt(
-                        p,
-                        b,
-                        &side_b,
-                        c,
-                        &mut block.rare,
-                        8 * pair + pair_rare_word::ON_B,
-                        &mut self.pending,
-                    );
+                // Each side may use the contact to recruit the other: one word decides, an
+                // attempt on A at the bottom of [0, 1), one on B at the top.
+                let u = block.contact.uniform(2 * pair + contact_word::ATTEMPT);
+                if u < side_a.attempt {
+                    let words = 8 * pair + pair_rare_word::ON_A;
+                    attempt(p, a, &side_a, c, &mut block.rare, words, &mut self.pending);
+                } else if 1.0 - u <= side_b.attempt {
+                    let words = 8 * pair + pair_rare_word::ON_B;
+                    attempt(p, b, &side_b, c, &mut block.rare, words, &mut self.pending);
                 }
             }
         }

@@ -26,7 +26,7 @@ pub enum Purpose {
     Init = 1,
     /// A desk's share decisions: word `step·n + slot`.
     Share = 2,
-    /// A pair block's contact draws: word `3·(step·pairs + k) + j`.
+    /// A pair block's contact draws: words `2·(step·pairs + k) + j`.
     Pair = 3,
     /// A desk's rare draws (publicity of an exposed mole, a newcomer's ambition): words
     /// `8·(step·n + slot) + j`.
