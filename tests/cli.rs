@@ -432,3 +432,45 @@ fn interrupting_leaves_no_output_folder() {
         .unwrap_or_default();
     assert!(left.is_empty(), "left behind: {left:?}");
 }
+
+/// `liaison validate` judges every target on every seed, writes the Markdown table whole, and
+/// with `--strict` exits 1 when a target fails on any seed.
+#[test]
+fn validate_tabulates_targets_by_seed_and_is_strict_on_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let markdown = dir.path().join("validation.md");
+    let output = liaison()
+        .args([
+            "validate",
+            SMALL,
+            "--seeds",
+            "1,2",
+            "--runs",
+            "10",
+            "-q",
+            "--markdown",
+        ])
+        .arg(&markdown)
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.contains("seed 1 | seed 2"), "{text}");
+    assert!(
+        text.contains("dent") && text.contains("2/2 target × seed hold"),
+        "{text}"
+    );
+    let table = std::fs::read_to_string(&markdown).unwrap();
+    assert!(table.contains("| target | seed 1 | seed 2 |"), "{table}");
+    assert!(table.contains("| **all** | **2/2** |"), "{table}");
+    // A target that cannot hold makes --strict fail.
+    let failing = dir.path().join("failing.toml");
+    let base = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(SMALL)).unwrap();
+    std::fs::write(&failing, base.replace("at_least = 0.0", "at_least = 5.0")).unwrap();
+    liaison()
+        .args(["validate", "--runs", "10", "-q", "--strict"])
+        .arg(&failing)
+        .assert()
+        .code(1)
+        .stdout(predicates::str::contains("FAIL"));
+}

@@ -128,10 +128,7 @@ impl Sweep {
         on_point: &(dyn Fn() + Sync),
         mut sink: impl FnMut(usize, PointResult),
     ) -> Result<(), PointError> {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .map_err(|e| PointError::Invalid(format!("cannot start {threads} threads: {e}")))?;
+        let pool = crate::runner::pool(threads).map_err(|e| PointError::Invalid(e.to_string()))?;
         // Results are small; a long chunk keeps the workers busy across points of unequal cost.
         let chunk = (pool.current_num_threads().max(1) * 16).max(1);
         let indices: Vec<usize> = range.collect();

@@ -132,6 +132,29 @@ pub enum RunError {
     },
 }
 
+/// The worker pool for `threads` threads (0: one per core), built once per thread count and
+/// kept for the life of the process: sweeps, calibrations and the live page run thousands of
+/// small ensembles, and starting threads for each costs more than some of them.
+pub fn pool(threads: usize) -> Result<std::sync::Arc<rayon::ThreadPool>, RunError> {
+    use std::sync::{Arc, Mutex};
+    static POOLS: Mutex<Vec<(usize, Arc<rayon::ThreadPool>)>> = Mutex::new(Vec::new());
+    // A poisoned lock only means another thread panicked while holding it; the list is intact.
+    let mut pools = POOLS.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, pool)) = pools.iter().find(|(n, _)| *n == threads) {
+        return Ok(Arc::clone(pool));
+    }
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| RunError::Threads {
+            threads,
+            reason: e.to_string(),
+        })?;
+    let pool = Arc::new(pool);
+    pools.push((threads, Arc::clone(&pool)));
+    Ok(pool)
+}
+
 /// Runs per batch and worker thread: enough to keep every worker busy, few enough that the
 /// records in flight stay small.
 pub(crate) const RUNS_PER_THREAD_BATCH: usize = 8;
@@ -145,13 +168,7 @@ pub fn for_each_run(
     options: &EnsembleOptions,
     mut sink: impl FnMut(u32, &[&[f64]]) + Send,
 ) -> Result<(), RunError> {
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(options.threads)
-        .build()
-        .map_err(|e| RunError::Threads {
-            threads: options.threads,
-            reason: e.to_string(),
-        })?;
+    let pool = pool(options.threads)?;
     let threads = pool.current_num_threads().max(1);
     let batch = (threads * RUNS_PER_THREAD_BATCH)
         .min(options.runs as usize)
