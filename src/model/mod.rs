@@ -93,12 +93,18 @@ struct Tally {
     filled: u32,
     /// Hidden moles.
     moles: u32,
+    /// The step the counts are for: `filled` depends on it, so a tally taken in an earlier
+    /// step is not updated (events come before the fading pass, which takes it afresh).
+    step: u32,
 }
 
 impl Tally {
     /// The sums over `officers` in step `step`.
     fn of(officers: &[Officer], step: u32) -> Tally {
-        let mut tally = Tally::default();
+        let mut tally = Tally {
+            step,
+            ..Tally::default()
+        };
         for o in officers {
             tally.add(o, step);
         }
@@ -467,7 +473,10 @@ impl<'a> Model<'a> {
             );
             let desk = &mut self.desks[d];
             let memory = desk.memory;
-            let mut tally = Tally::default();
+            let mut tally = Tally {
+                step: self.step,
+                ..Tally::default()
+            };
             for officer in &mut desk.officers {
                 officer.trust = rules::relax(officer.trust, memory, p.trust_drift);
                 officer.fear = rules::relax(officer.fear, officer.disposition, p.fear_decay);
@@ -517,7 +526,11 @@ impl<'a> Model<'a> {
         let officer = &mut desk.officers[slot];
         let ambition = draw(&spec.population.ambition, &mut rng);
         let disposition = draw(&spec.population.fear, &mut rng);
-        desk.tally.remove(officer, step);
+        // Before this step's fading pass the tally is stale and about to be retaken.
+        let current = desk.tally.step == step;
+        if current {
+            desk.tally.remove(officer, step);
+        }
         *officer = Officer {
             trust: memory,
             ambition,
@@ -529,7 +542,9 @@ impl<'a> Model<'a> {
             mole: false,
             shared: false,
         };
-        desk.tally.add(officer, step);
+        if current {
+            desk.tally.add(officer, step);
+        }
     }
 
     fn apply_scandals(&mut self) {

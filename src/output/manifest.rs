@@ -112,8 +112,30 @@ impl ScenarioRecord {
                 })
                 .collect(),
             overrides: loaded.overrides.clone(),
-            effective: serde_json::to_value(&loaded.scenario.effective)?,
+            effective: plain_dates(serde_json::to_value(&loaded.scenario.effective)?),
         })
+    }
+}
+
+/// The key under which the `toml` crate serialises a date to formats other than TOML.
+const TOML_DATETIME_KEY: &str = "$__toml_private_datetime";
+
+/// `value` with every date written as a plain `"2013-06-06"` string: scenario dates serialise as
+/// TOML dates (so effective scenarios stay idiomatic TOML), which JSON would otherwise show as
+/// an object with the `toml` crate's private key.
+fn plain_dates(value: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::Object(map) => {
+            if map.len() == 1 {
+                if let Some(Value::String(date)) = map.get(TOML_DATETIME_KEY) {
+                    return Value::String(date.clone());
+                }
+            }
+            Value::Object(map.into_iter().map(|(k, v)| (k, plain_dates(v))).collect())
+        }
+        Value::Array(items) => Value::Array(items.into_iter().map(plain_dates).collect()),
+        other => other,
     }
 }
 
@@ -158,4 +180,23 @@ pub fn write_effective_scenario(path: &Path, loaded: &Loaded) -> anyhow::Result<
         .context("cannot serialise the effective scenario")?;
     std::fs::write(path, format!("{header}{text}"))
         .with_context(|| format!("cannot write `{}`", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn manifest_writes_scenario_dates_as_plain_strings() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/us-russia-2011-2017.toml");
+        let loaded = crate::scenario::load(&path).expect("the bundled scenario loads");
+        let record = ScenarioRecord::new("us-russia", &loaded).expect("record");
+        let json = serde_json::to_string(&record.effective).expect("json");
+        assert!(!json.contains(TOML_DATETIME_KEY), "{json}");
+        let first = &record.effective["event"][0]["date"];
+        assert!(
+            first.as_str().is_some_and(|d| d.len() == 10 && d.starts_with("20")),
+            "{first}"
+        );
+    }
 }
