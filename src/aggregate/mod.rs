@@ -249,7 +249,19 @@ pub struct Accumulator {
     /// Per cell `series * steps + step`: the sum of the values added, in run order.
     sums: Vec<f64>,
     store: Store,
+    /// Records of runs added but not yet folded into `sums` and `store`, back to back.
+    pending: Vec<f64>,
+    /// How many records `pending` holds.
+    pending_runs: usize,
 }
+
+/// Runs an [`Accumulator`] gathers before folding them in cell by cell. One cell's data (its
+/// sum, its sketch or its column of values) is then touched once for this many values rather
+/// than once per value: with thousands of cells, each in its own allocation, folding run by
+/// run costs a cache miss per value and made aggregation slower than simulation at a
+/// million runs. Every cell still receives its values in run order, so the sums — and hence
+/// the outputs — are the same as when folding run by run.
+const PENDING_RUNS: usize = 32;
 
 impl Accumulator {
     /// An accumulator for up to `runs` runs of `series` series over `steps` steps: exact when
@@ -271,6 +283,8 @@ impl Accumulator {
             runs,
             added: 0,
             sums: vec![0.0; cells],
+            pending: Vec::with_capacity(cells * runs.min(PENDING_RUNS)),
+            pending_runs: 0,
             store: if exact {
                 Store::Exact(vec![0.0; cells * runs])
             } else {
@@ -294,37 +308,63 @@ impl Accumulator {
         } else {
             2048
         };
-        cells.saturating_mul(8 + per_cell)
+        // The sums, the store, and the runs pending a fold.
+        cells.saturating_mul(8 + per_cell + 8 * runs.min(PENDING_RUNS) as u64)
     }
 
     /// Adds one run, recorded as `record[step * series + s]`. Runs beyond the number the
     /// accumulator was made for are ignored.
     pub fn add(&mut self, record: &[f64]) {
-        if self.added >= self.runs {
+        if self.runs_added() >= self.runs {
             return;
         }
-        let (series, steps, runs, run) = (self.series, self.steps, self.runs, self.added);
-        for step in 0..steps {
-            for s in 0..series {
-                let value = record[step * series + s];
+        let cells = self.series * self.steps;
+        self.pending.extend_from_slice(&record[..cells]);
+        self.pending_runs += 1;
+        if self.pending_runs == PENDING_RUNS {
+            self.fold_pending();
+        }
+    }
+
+    /// Folds the pending runs into the sums and the store, cell by cell, each cell's values in
+    /// run order.
+    fn fold_pending(&mut self) {
+        let (series, steps, runs, first) = (self.series, self.steps, self.runs, self.added);
+        let record_len = series * steps;
+        for s in 0..series {
+            for step in 0..steps {
                 let cell = s * steps + step;
-                self.sums[cell] += value;
+                let values = (0..self.pending_runs)
+                    .map(|r| self.pending[r * record_len + step * series + s]);
                 match &mut self.store {
-                    Store::Exact(values) => values[cell * runs + run] = value,
-                    Store::Streamed(cells) => cells[cell].add(value),
+                    Store::Exact(column) => {
+                        for (r, value) in values.enumerate() {
+                            self.sums[cell] += value;
+                            column[cell * runs + first + r] = value;
+                        }
+                    }
+                    Store::Streamed(cells) => {
+                        for value in values {
+                            self.sums[cell] += value;
+                            cells[cell].add(value);
+                        }
+                    }
                 }
             }
         }
-        self.added += 1;
+        self.added += self.pending_runs;
+        self.pending_runs = 0;
+        self.pending.clear();
     }
 
     /// Runs added so far.
     pub fn runs_added(&self) -> usize {
-        self.added
+        self.added + self.pending_runs
     }
 
     /// The statistics of the runs added, per series (named `names`) and step (dated `dates`).
-    pub fn finish(self, names: Vec<String>, dates: Vec<Date>) -> Summary {
+    pub fn finish(mut self, names: Vec<String>, dates: Vec<Date>) -> Summary {
+        self.fold_pending();
         let n = self.added;
         let method = match self.store {
             Store::Exact(_) => QuantileMethod::Exact,
@@ -431,6 +471,45 @@ mod tests {
         // Few distinct values: identical to the exact statistics, bit for bit.
         assert_eq!(exact.series(1)[0], streamed.series(1)[0]);
         assert_eq!(exact.series(0)[0].mean, streamed.series(0)[0].mean);
+    }
+
+    #[test]
+    fn runs_folded_in_batches_give_the_statistics_of_each_cell_in_run_order() {
+        let d = Date::new(2013, 1, 1).unwrap();
+        // 3 series × 4 steps, a number of runs that leaves a partial batch at the end.
+        let (series, steps, n) = (3, 4, 2 * PENDING_RUNS + 5);
+        let value = |r: usize, cell: usize| ((r * 7919 + cell * 104_729) % 1013) as f64 / 97.0;
+        let runs: Vec<Vec<f64>> = (0..n)
+            .map(|r| (0..series * steps).map(|c| value(r, c)).collect())
+            .collect();
+        let names: Vec<String> = (0..series).map(|s| format!("s{s}")).collect();
+        for exact in [true, false] {
+            let mut accumulator = Accumulator::with_store(series, steps, n, exact);
+            for r in &runs {
+                accumulator.add(r);
+            }
+            assert_eq!(accumulator.runs_added(), n);
+            let summary = accumulator.finish(names.clone(), vec![d; steps]);
+            for s in 0..series {
+                for step in 0..steps {
+                    // The cell's values in run order, summed and sketched one by one.
+                    let column: Vec<f64> = runs.iter().map(|r| r[step * series + s]).collect();
+                    let sum = column.iter().fold(0.0, |acc, v| acc + v);
+                    let stats = summary.series(s)[step];
+                    assert_eq!(stats.mean, sum / n as f64, "mean of cell ({s}, {step})");
+                    let expected = if exact {
+                        let mut sorted = column.clone();
+                        sorted.sort_unstable_by(f64::total_cmp);
+                        QUANTILES.map(|q| quantile_sorted(&sorted, q))
+                    } else {
+                        let mut cell = Cell::Few(Vec::new());
+                        column.iter().for_each(|&v| cell.add(v));
+                        QUANTILES.map(|q| cell.quantile(q, n))
+                    };
+                    assert_eq!(stats.quantiles, expected, "quantiles of cell ({s}, {step})");
+                }
+            }
+        }
     }
 
     #[test]
