@@ -195,7 +195,9 @@ mod tests {
         assert!(!json.contains(TOML_DATETIME_KEY), "{json}");
         let first = &record.effective["event"][0]["date"];
         assert!(
-            first.as_str().is_some_and(|d| d.len() == 10 && d.starts_with("20")),
+            first
+                .as_str()
+                .is_some_and(|d| d.len() == 10 && d.starts_with("20")),
             "{first}"
         );
     }
