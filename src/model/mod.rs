@@ -422,40 +422,59 @@ impl<'a> Model<'a> {
             let step32 = self.step;
             // Counted in registers, written once after the block.
             let (mut exchanges, mut successes) = (0, 0);
-            // Slots k mod |a| and k mod |b|, advanced without a division per pair.
-            let (mut ia, mut ib) = (0, 0);
-            for k in 0..block.pairs as u64 {
-                let (a, b) = (&mut oa[ia], &mut ob[ib]);
-                ia = if ia + 1 == na { 0 } else { ia + 1 };
-                ib = if ib + 1 == nb { 0 } else { ib + 1 };
-                // A contact needs someone to share and someone on the other post to receive.
-                if !(a.shared || b.shared) || step32 < a.filled_from || step32 < b.filled_from {
-                    continue;
-                }
-                let pair = step * block.pairs as u64 + k;
-                a.exposure += if a.expert { p.expert_exposure } else { 1.0 };
-                b.exposure += if b.expert { p.expert_exposure } else { 1.0 };
-                if a.shared && b.shared {
-                    exchanges += 1;
-                    let rate =
-                        if block.contact.uniform(2 * pair + contact_word::SUCCESS) < p_success {
+            let (contact, rare, pending) = (&mut block.contact, &mut block.rare, &mut self.pending);
+            let first_pair = step * block.pairs as u64;
+            // Pair `k`: officers `a` and `b` on posts k mod |a| and k mod |b|. A macro, not a
+            // closure, so that both loops below get the body inline; a pair without contact
+            // `continue`s the loop it is expanded in.
+            macro_rules! pair_up {
+                ($k:expr, $a:expr, $b:expr) => {{
+                    let (k, a, b): (u64, &mut Officer, &mut Officer) = ($k, $a, $b);
+                    // A contact needs someone to share and someone on the other post to receive.
+                    if !(a.shared || b.shared) || step32 < a.filled_from || step32 < b.filled_from {
+                        continue;
+                    }
+                    let pair = first_pair + k;
+                    a.exposure += if a.expert { p.expert_exposure } else { 1.0 };
+                    b.exposure += if b.expert { p.expert_exposure } else { 1.0 };
+                    if a.shared && b.shared {
+                        exchanges += 1;
+                        let rate = if contact.uniform(2 * pair + contact_word::SUCCESS) < p_success
+                        {
                             successes += 1;
                             p.success_gain
                         } else {
                             p.reciprocity_gain
                         };
-                    a.trust = rules::gain(a.trust, rate);
-                    b.trust = rules::gain(b.trust, rate);
+                        a.trust = rules::gain(a.trust, rate);
+                        b.trust = rules::gain(b.trust, rate);
+                    }
+                    // Each side may use the contact to recruit the other: one word decides, an
+                    // attempt on A at the bottom of [0, 1), one on B at the top.
+                    let u = contact.uniform(2 * pair + contact_word::ATTEMPT);
+                    if u < side_a.attempt {
+                        let words = 8 * pair + pair_rare_word::ON_A;
+                        attempt(p, a, &side_a, c, rare, words, pending);
+                    } else if 1.0 - u <= side_b.attempt {
+                        let words = 8 * pair + pair_rare_word::ON_B;
+                        attempt(p, b, &side_b, c, rare, words, pending);
+                    }
+                }};
+            }
+            if na == nb {
+                // Desks of equal size (the usual case) pair post by post: no wrap-around and
+                // no bounds check in the loop.
+                for (k, (a, b)) in oa.iter_mut().zip(ob.iter_mut()).enumerate() {
+                    pair_up!(k as u64, a, b);
                 }
-                // Each side may use the contact to recruit the other: one word decides, an
-                // attempt on A at the bottom of [0, 1), one on B at the top.
-                let u = block.contact.uniform(2 * pair + contact_word::ATTEMPT);
-                if u < side_a.attempt {
-                    let words = 8 * pair + pair_rare_word::ON_A;
-                    attempt(p, a, &side_a, c, &mut block.rare, words, &mut self.pending);
-                } else if 1.0 - u <= side_b.attempt {
-                    let words = 8 * pair + pair_rare_word::ON_B;
-                    attempt(p, b, &side_b, c, &mut block.rare, words, &mut self.pending);
+            } else {
+                // Slots k mod |a| and k mod |b|, advanced without a division per pair.
+                let (mut ia, mut ib) = (0, 0);
+                for k in 0..block.pairs as u64 {
+                    let (a, b) = (&mut oa[ia], &mut ob[ib]);
+                    ia = if ia + 1 == na { 0 } else { ia + 1 };
+                    ib = if ib + 1 == nb { 0 } else { ib + 1 };
+                    pair_up!(k, a, b);
                 }
             }
             da.exchanges += exchanges;
