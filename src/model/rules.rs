@@ -119,8 +119,12 @@ impl LogisticBrackets {
     #[inline]
     pub fn shares_clamped(&self, u: f64, z: f64, permission: f64) -> bool {
         let position = (z + BRACKET_RANGE) * BRACKET_DENSITY;
-        if position >= 0.0 && position < (BRACKET_POINTS - 1) as f64 {
-            // SAFETY: `position` was just checked to be finite and in [0, BRACKET_POINTS − 1),
+        // One test for 0 < position < BRACKET_POINTS − 1 (NaN fails it): the subtraction
+        // rounds monotonically and both bounds are exact, so no position outside passes. A
+        // position of exactly 0 takes the exact path below, with the same decision.
+        const HALF: f64 = (BRACKET_POINTS - 1) as f64 / 2.0;
+        if (position - HALF).abs() < HALF {
+            // SAFETY: `position` was just checked to be finite and in (0, BRACKET_POINTS − 1),
             // so its truncation fits an `i32`. (The checked `as` cast costs more than the rest
             // of the decision; a signed 32-bit target is one instruction on x86-64, an unsigned
             // 64-bit one several.)
@@ -129,11 +133,14 @@ impl LogisticBrackets {
             // `i` and `i + 1` need no bounds check; it changes nothing, as the truncation is
             // already in that range (`BRACKET_POINTS − 1` is a power of two).
             let i = truncated as usize & (BRACKET_POINTS - 2);
-            if u < self.0[i] * permission {
-                return true;
-            }
+            // Most officers do not share in a step: their draw is above the bracket, so that
+            // test comes first. (The two tests exclude each other: the table increases and
+            // `permission` is not negative.)
             if u >= self.0[i + 1] * permission {
                 return false;
+            }
+            if u < self.0[i] * permission {
+                return true;
             }
         }
         u < logistic(z) * permission
