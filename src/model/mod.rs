@@ -372,11 +372,13 @@ impl<'a> Model<'a> {
                 self.engagement[cell],
             );
             let n = desk.officers.len();
-            // The step's share words of the desk, read at once (words `k·n … k·n + n − 1`).
-            let words = &mut self.words[..n];
-            desk.share.words_into(u64::from(step) * n as u64, words);
+            // The step's share words of the desk, read at once (words `k·n … k·n + n − 1`),
+            // in place in the stream's cache unless they straddle two chunks.
+            let words = desk
+                .share
+                .words(u64::from(step) * n as u64, &mut self.words[..n]);
             let mut shared = 0;
-            for (officer, &word) in desk.officers.iter_mut().zip(words.iter()) {
+            for (officer, &word) in desk.officers.iter_mut().zip(words) {
                 let u = streams::word_uniform(word);
                 let z =
                     rules::officer_logit(p, base, officer.trust, officer.ambition, officer.fear);
@@ -415,45 +417,69 @@ impl<'a> Model<'a> {
             };
             let (side_a, side_b) = (side(sa, sb), side(sb, sa));
             let (da, db) = two_mut(&mut self.desks, block.a, block.b);
-            let (na, nb) = (da.officers.len(), db.officers.len());
+            let (oa, ob) = (da.officers.as_mut_slice(), db.officers.as_mut_slice());
+            let (na, nb) = (oa.len(), ob.len());
             let step32 = self.step;
-            // Slots k mod |a| and k mod |b|, advanced without a division per pair.
-            let (mut ia, mut ib) = (0, 0);
-            for k in 0..block.pairs as u64 {
-                let (a, b) = (&mut da.officers[ia], &mut db.officers[ib]);
-                ia = if ia + 1 == na { 0 } else { ia + 1 };
-                ib = if ib + 1 == nb { 0 } else { ib + 1 };
-                // A contact needs someone to share and someone on the other post to receive.
-                if !(a.shared || b.shared) || step32 < a.filled_from || step32 < b.filled_from {
-                    continue;
-                }
-                let pair = step * block.pairs as u64 + k;
-                a.exposure += if a.expert { p.expert_exposure } else { 1.0 };
-                b.exposure += if b.expert { p.expert_exposure } else { 1.0 };
-                if a.shared && b.shared {
-                    da.exchanges += 1;
-                    db.exchanges += 1;
-                    let rate =
-                        if block.contact.uniform(2 * pair + contact_word::SUCCESS) < p_success {
-                            self.successes[c] += 1;
+            // Counted in registers, written once after the block.
+            let (mut exchanges, mut successes) = (0, 0);
+            let (contact, rare, pending) = (&mut block.contact, &mut block.rare, &mut self.pending);
+            let first_pair = step * block.pairs as u64;
+            // Pair `k`: officers `a` and `b` on posts k mod |a| and k mod |b|. A macro, not a
+            // closure, so that both loops below get the body inline; a pair without contact
+            // `continue`s the loop it is expanded in.
+            macro_rules! pair_up {
+                ($k:expr, $a:expr, $b:expr) => {{
+                    let (k, a, b): (u64, &mut Officer, &mut Officer) = ($k, $a, $b);
+                    // A contact needs someone to share and someone on the other post to receive.
+                    if !(a.shared || b.shared) || step32 < a.filled_from || step32 < b.filled_from {
+                        continue;
+                    }
+                    let pair = first_pair + k;
+                    a.exposure += if a.expert { p.expert_exposure } else { 1.0 };
+                    b.exposure += if b.expert { p.expert_exposure } else { 1.0 };
+                    if a.shared && b.shared {
+                        exchanges += 1;
+                        let rate = if contact.uniform(2 * pair + contact_word::SUCCESS) < p_success
+                        {
+                            successes += 1;
                             p.success_gain
                         } else {
                             p.reciprocity_gain
                         };
-                    a.trust = rules::gain(a.trust, rate);
-                    b.trust = rules::gain(b.trust, rate);
+                        a.trust = rules::gain(a.trust, rate);
+                        b.trust = rules::gain(b.trust, rate);
+                    }
+                    // Each side may use the contact to recruit the other: one word decides, an
+                    // attempt on A at the bottom of [0, 1), one on B at the top.
+                    let u = contact.uniform(2 * pair + contact_word::ATTEMPT);
+                    if u < side_a.attempt {
+                        let words = 8 * pair + pair_rare_word::ON_A;
+                        attempt(p, a, &side_a, c, rare, words, pending);
+                    } else if 1.0 - u <= side_b.attempt {
+                        let words = 8 * pair + pair_rare_word::ON_B;
+                        attempt(p, b, &side_b, c, rare, words, pending);
+                    }
+                }};
+            }
+            if na == nb {
+                // Desks of equal size (the usual case) pair post by post: no wrap-around and
+                // no bounds check in the loop.
+                for (k, (a, b)) in oa.iter_mut().zip(ob.iter_mut()).enumerate() {
+                    pair_up!(k as u64, a, b);
                 }
-                // Each side may use the contact to recruit the other: one word decides, an
-                // attempt on A at the bottom of [0, 1), one on B at the top.
-                let u = block.contact.uniform(2 * pair + contact_word::ATTEMPT);
-                if u < side_a.attempt {
-                    let words = 8 * pair + pair_rare_word::ON_A;
-                    attempt(p, a, &side_a, c, &mut block.rare, words, &mut self.pending);
-                } else if 1.0 - u <= side_b.attempt {
-                    let words = 8 * pair + pair_rare_word::ON_B;
-                    attempt(p, b, &side_b, c, &mut block.rare, words, &mut self.pending);
+            } else {
+                // Slots k mod |a| and k mod |b|, advanced without a division per pair.
+                let (mut ia, mut ib) = (0, 0);
+                for k in 0..block.pairs as u64 {
+                    let (a, b) = (&mut oa[ia], &mut ob[ib]);
+                    ia = if ia + 1 == na { 0 } else { ia + 1 };
+                    ib = if ib + 1 == nb { 0 } else { ib + 1 };
+                    pair_up!(k, a, b);
                 }
             }
+            da.exchanges += exchanges;
+            db.exchanges += exchanges;
+            self.successes[c] += successes;
         }
     }
 
@@ -473,14 +499,15 @@ impl<'a> Model<'a> {
             );
             let desk = &mut self.desks[d];
             let memory = desk.memory;
+            let (step32, drift, decay) = (self.step, p.trust_drift, p.fear_decay);
             let mut tally = Tally {
-                step: self.step,
+                step: step32,
                 ..Tally::default()
             };
             for officer in &mut desk.officers {
-                officer.trust = rules::relax(officer.trust, memory, p.trust_drift);
-                officer.fear = rules::relax(officer.fear, officer.disposition, p.fear_decay);
-                tally.add(officer, self.step);
+                officer.trust = rules::relax(officer.trust, memory, drift);
+                officer.fear = rules::relax(officer.fear, officer.disposition, decay);
+                tally.add(officer, step32);
             }
             desk.tally = tally;
             if tally.moles == 0 {

@@ -87,6 +87,7 @@ pub fn officer_logit(p: &Params, desk: f64, trust: f64, ambition: f64, fear: f64
 const BRACKET_RANGE: f64 = 32.0;
 const BRACKET_DENSITY: f64 = 16.0;
 const BRACKET_POINTS: usize = (2.0 * BRACKET_RANGE * BRACKET_DENSITY) as usize + 1;
+const _: () = assert!((BRACKET_POINTS - 1).is_power_of_two());
 
 /// The values of `logistic` at the grid points `z = i/16 − 32`: since `logistic` increases,
 /// the two grid values around any `z` bracket `logistic(z)`.
@@ -118,16 +119,28 @@ impl LogisticBrackets {
     #[inline]
     pub fn shares_clamped(&self, u: f64, z: f64, permission: f64) -> bool {
         let position = (z + BRACKET_RANGE) * BRACKET_DENSITY;
-        if position >= 0.0 && position < (BRACKET_POINTS - 1) as f64 {
-            // SAFETY: `position` was just checked to be finite and in [0, BRACKET_POINTS − 1),
-            // so truncating it to an index is exact and in bounds. (The checked `as` cast
-            // costs more than the rest of the decision.)
-            let i: usize = unsafe { position.to_int_unchecked::<usize>() }.min(BRACKET_POINTS - 2);
-            if u < self.0[i] * permission {
-                return true;
-            }
+        // One test for 0 < position < BRACKET_POINTS − 1 (NaN fails it): the subtraction
+        // rounds monotonically and both bounds are exact, so no position outside passes. A
+        // position of exactly 0 takes the exact path below, with the same decision.
+        const HALF: f64 = (BRACKET_POINTS - 1) as f64 / 2.0;
+        if (position - HALF).abs() < HALF {
+            // SAFETY: `position` was just checked to be finite and in (0, BRACKET_POINTS − 1),
+            // so its truncation fits an `i32`. (The checked `as` cast costs more than the rest
+            // of the decision; a signed 32-bit target is one instruction on x86-64, an unsigned
+            // 64-bit one several.)
+            let truncated = unsafe { position.to_int_unchecked::<i32>() };
+            // The mask keeps the index in [0, BRACKET_POINTS − 2] without a comparison, so that
+            // `i` and `i + 1` need no bounds check; it changes nothing, as the truncation is
+            // already in that range (`BRACKET_POINTS − 1` is a power of two).
+            let i = truncated as usize & (BRACKET_POINTS - 2);
+            // Most officers do not share in a step: their draw is above the bracket, so that
+            // test comes first. (The two tests exclude each other: the table increases and
+            // `permission` is not negative.)
             if u >= self.0[i + 1] * permission {
                 return false;
+            }
+            if u < self.0[i] * permission {
+                return true;
             }
         }
         u < logistic(z) * permission

@@ -152,6 +152,24 @@ impl Stream {
         }
     }
 
+    /// Words `first … first + scratch.len() − 1`: a view of the cached chunk when they all lie
+    /// in one chunk (the common case: no copy), else copied into `scratch`.
+    #[inline]
+    pub fn words<'a>(&'a mut self, first: u64, scratch: &'a mut [u32]) -> &'a [u32] {
+        let n = scratch.len();
+        let offset = (first % CHUNK) as usize;
+        if offset + n <= CHUNK as usize {
+            let chunk = first / CHUNK;
+            if chunk != self.chunk {
+                self.load(chunk);
+            }
+            &self.words[offset..offset + n]
+        } else {
+            self.words_into(first, scratch);
+            scratch
+        }
+    }
+
     /// A sequential generator that starts at word `index`, for draws that consume a variable
     /// number of words (normal variates).
     pub fn sequential_at(&self, index: u64) -> ChaCha8Rng {
@@ -315,6 +333,10 @@ mod tests {
         let mut run = [0u32; 90];
         stream.words_into(50, &mut run);
         assert_eq!(run[..], expected[50..140]);
+        // Within one chunk (a view) and across a chunk boundary (a copy).
+        let mut scratch = [0u32; 12];
+        assert_eq!(stream.words(130, &mut scratch), &expected[130..142]);
+        assert_eq!(stream.words(60, &mut scratch), &expected[60..72]);
         // Out of order, across chunk boundaries, and back.
         for index in [150u64, 3, 64, 63, 199, 0, 128, 127, 150] {
             assert_eq!(stream.word(index), expected[index as usize], "word {index}");
