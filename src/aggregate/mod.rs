@@ -41,10 +41,9 @@ impl Stats {
             return Stats::default();
         }
         let mean = values.iter().sum::<f64>() / values.len() as f64;
-        values.sort_unstable_by(f64::total_cmp);
         Stats {
             mean,
-            quantiles: QUANTILES.map(|q| quantile_sorted(values, q)),
+            quantiles: quantiles_unsorted(values),
         }
     }
 
@@ -84,6 +83,54 @@ pub fn quantile_sorted(values: &[f64], q: f64) -> f64 {
             values[lo] + (h - lo as f64) * (values[hi] - values[lo])
         }
     }
+}
+
+/// The [`QUANTILES`] of `values` (type 7), which it reorders: the same numbers as
+/// [`quantile_sorted`] of the sorted values, found by selecting only the order statistics they
+/// need rather than sorting every value — about linear rather than `n log n`, which matters
+/// when an ensemble has thousands of cells of thousands of runs.
+pub fn quantiles_unsorted(values: &mut [f64]) -> [f64; QUANTILES.len()] {
+    let n = values.len();
+    if n <= 1 {
+        return QUANTILES.map(|q| quantile_sorted(values, q));
+    }
+    let position = |q: f64| (n - 1) as f64 * q.clamp(0.0, 1.0);
+    // The lower rank type 7 reads for each quantile, ascending (QUANTILES is ascending).
+    let lows = QUANTILES.map(|q| position(q).floor() as usize);
+    select_ranks(values, 0, &lows);
+    QUANTILES.map(|q| {
+        let h = position(q);
+        let lo = h.floor() as usize;
+        let hi = (lo + 1).min(n - 1);
+        // Between two selected ranks the values are unordered but bounded by them, so the
+        // next order statistic is the smallest value up to the next selected rank.
+        let next = lows.iter().copied().find(|&r| r > lo).unwrap_or(n - 1);
+        let above = values[hi..=next.max(hi)]
+            .iter()
+            .copied()
+            .min_by(f64::total_cmp)
+            .unwrap_or(values[hi]);
+        values[lo] + (h - lo as f64) * (above - values[lo])
+    })
+}
+
+/// Places the order statistics of `ranks` (ascending, offsets of `values` plus `start`) at
+/// their positions, middle rank first so that each selection halves the range of the next.
+fn select_ranks(values: &mut [f64], start: usize, ranks: &[usize]) {
+    let ranks: &[usize] = {
+        let first = ranks.partition_point(|&r| r < start);
+        let end = ranks.partition_point(|&r| r < start + values.len());
+        &ranks[first..end]
+    };
+    if ranks.is_empty() {
+        return;
+    }
+    let middle = ranks.len() / 2;
+    let at = ranks[middle] - start;
+    values.select_nth_unstable_by(at, f64::total_cmp);
+    let (left, right) = values.split_at_mut(at);
+    select_ranks(left, start, &ranks[..middle]);
+    select_ranks(&mut right[1..], start + at + 1, &ranks[middle + 1..]);
 }
 
 /// How the quantiles of a summary were computed.
@@ -383,13 +430,9 @@ impl Accumulator {
             Store::Exact(mut values) => values
                 .chunks_mut(self.runs.max(1))
                 .enumerate()
-                .map(|(cell, column)| {
-                    let column = &mut column[..n];
-                    column.sort_unstable_by(f64::total_cmp);
-                    Stats {
-                        mean: mean(cell),
-                        quantiles: QUANTILES.map(|q| quantile_sorted(column, q)),
-                    }
+                .map(|(cell, column)| Stats {
+                    mean: mean(cell),
+                    quantiles: quantiles_unsorted(&mut column[..n]),
                 })
                 .take(self.series * self.steps)
                 .collect(),
@@ -508,6 +551,31 @@ mod tests {
                     };
                     assert_eq!(stats.quantiles, expected, "quantiles of cell ({s}, {step})");
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn selected_quantiles_equal_those_of_the_sorted_values() {
+        for n in [0, 1, 2, 3, 7, 20, 21, 100, 1001] {
+            // Ties, negative values and signed zeros included.
+            let values: Vec<f64> = (0..n)
+                .map(|i| match i % 7 {
+                    0 => 0.0,
+                    1 => -0.0,
+                    2 => -((i * 31 % 17) as f64),
+                    _ => ((i * 7919) % 101) as f64 / 10.0,
+                })
+                .collect();
+            let mut sorted = values.clone();
+            sorted.sort_unstable_by(f64::total_cmp);
+            let expected = QUANTILES.map(|q| quantile_sorted(&sorted, q));
+            let got = quantiles_unsorted(&mut values.clone());
+            for (g, e) in got.iter().zip(&expected) {
+                assert!(
+                    g.to_bits() == e.to_bits() || (g.is_nan() && e.is_nan()),
+                    "n = {n}: {got:?} vs {expected:?}"
+                );
             }
         }
     }
