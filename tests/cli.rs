@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
+use predicates::prelude::PredicateBooleanExt;
 
 const SMALL: &str = "tests/fixtures/small.toml";
 
@@ -473,4 +474,16 @@ fn validate_tabulates_targets_by_seed_and_is_strict_on_request() {
         .assert()
         .code(1)
         .stdout(predicates::str::contains("FAIL"));
+    // A Markdown file in a folder that does not exist is refused before any run, by its name.
+    let nowhere = dir.path().join("no-such-folder").join("validation.md");
+    liaison()
+        .args(["validate", SMALL, "--runs", "10", "-q", "--markdown"])
+        .arg(&nowhere)
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(
+            predicates::str::contains("no-such-folder")
+                .and(predicates::str::contains("does not exist")),
+        );
 }

@@ -13,6 +13,9 @@ use crate::validation::{ValidationError, validate as judge};
 /// Runs the command.
 pub fn validate(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
     let threads = thread_count(args.threads);
+    if let Some(file) = &args.markdown {
+        markdown_destination_usable(file)?;
+    }
     let mut results = Vec::new();
     for path in &args.scenarios {
         match judge(
@@ -47,4 +50,24 @@ pub fn validate(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Refuses a `--markdown` file that could not be written, before any run: its folder must
+/// exist and the path must not be a folder.
+fn markdown_destination_usable(file: &std::path::Path) -> anyhow::Result<()> {
+    let shown = file.display();
+    if file.is_dir() {
+        anyhow::bail!("--markdown `{shown}` is a folder, expected a file to write");
+    }
+    let folder = match file.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => std::path::Path::new("."),
+    };
+    if !folder.is_dir() {
+        anyhow::bail!(
+            "--markdown `{shown}`: folder `{}` does not exist, expected an existing folder",
+            folder.display()
+        );
+    }
+    Ok(())
 }

@@ -22,8 +22,11 @@ pub fn write_whole(path: &std::path::Path, text: &str) -> anyhow::Result<()> {
         name.to_string_lossy(),
         std::process::id()
     ));
-    std::fs::write(&staging, text)
-        .with_context(|| format!("cannot write `{}`", staging.display()))?;
+    // The error names the user's path, not the staging file's.
+    std::fs::write(&staging, text).with_context(|| {
+        let _ = std::fs::remove_file(&staging);
+        format!("cannot write `{}`", path.display())
+    })?;
     std::fs::rename(&staging, path).with_context(|| {
         let _ = std::fs::remove_file(&staging);
         format!("cannot write `{}`", path.display())
