@@ -252,3 +252,72 @@ label = "code of conduct, followed up"
         "a reopening should leave trust higher: {with:.3} vs {without:.3}"
     );
 }
+
+/// With three services, a scandal between two of them betrays only the catcher's desk facing
+/// the accused: the catcher's desk facing the third service, and the third service's desks,
+/// keep their trust. With the betrayal cuts at 0 the targeted drop goes away too.
+#[test]
+fn a_scandal_between_two_of_three_services_spares_the_third_relationship() {
+    let text = r#"name = "Three services"
+[horizon]
+start = 2012-01-01
+end = 2014-12-31
+[run]
+seed = 9
+runs = 120
+[services.a]
+aggressiveness = 0.2
+[services.b]
+aggressiveness = 0.2
+[services.c]
+aggressiveness = 0.2
+[channels.x]
+baseline_trust = 0.5
+threat = 0.4
+[officers.a.x]
+count = 8
+trust = { mean = 0.5, sd = 0.05 }
+[officers.b.x]
+count = 8
+trust = { mean = 0.5, sd = 0.05 }
+[officers.c.x]
+count = 8
+trust = { mean = 0.5, sd = 0.05 }
+[[event]]
+id = "caught"
+date = 2013-06-03
+kind = "spy_scandal"
+channels = ["x"]
+services = ["a"]
+against = ["b"]
+magnitude = 1.0
+public = true
+label = "b's spy caught by a"
+"#;
+    let drop = |s: &Summary, series: &str| {
+        median_before(s, series, "2013-06-01") - median_before(s, series, "2013-07-15")
+    };
+    let on = summary(text, &[]);
+    let targeted = drop(&on, "trust.x.a.b");
+    assert!(targeted > 0.1, "a's trust in b should fall: {targeted}");
+    for spared in ["trust.x.a.c", "trust.x.c.a", "trust.x.c.b", "trust.x.b.c"] {
+        let d = drop(&on, spared);
+        assert!(
+            d.abs() < 0.25 * targeted,
+            "{spared} moved by {d} (targeted drop {targeted})"
+        );
+    }
+    let off = summary(
+        text,
+        &[
+            "params.betrayal_trust_cut=0",
+            "params.betrayal_officer_cut=0",
+            "params.memory_cut=0",
+        ],
+    );
+    let without = drop(&off, "trust.x.a.b");
+    assert!(
+        without < 0.5 * targeted,
+        "without betrayal cuts the drop should mostly go: {without} vs {targeted}"
+    );
+}
