@@ -258,7 +258,7 @@ label = "code of conduct, followed up"
 /// keep their trust. With the betrayal cuts at 0 the targeted drop goes away too.
 #[test]
 fn a_scandal_between_two_of_three_services_spares_the_third_relationship() {
-    let text = r#"name = "Three services"
+    let services = r#"name = "Three services"
 [horizon]
 start = 2012-01-01
 end = 2014-12-31
@@ -283,17 +283,9 @@ trust = { mean = 0.5, sd = 0.05 }
 [officers.c.x]
 count = 8
 trust = { mean = 0.5, sd = 0.05 }
-[[event]]
-id = "caught"
-date = 2013-06-03
-kind = "spy_scandal"
-channels = ["x"]
-services = ["a"]
-against = ["b"]
-magnitude = 1.0
-public = true
-label = "b's spy caught by a"
 "#;
+    let text = format!("{services}{}", scandal("2013-06-03"));
+    let text = text.as_str();
     let drop = |s: &Summary, series: &str| {
         median_before(s, series, "2013-06-01") - median_before(s, series, "2013-07-15")
     };

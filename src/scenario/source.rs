@@ -384,6 +384,19 @@ fn clean_message(message: &str, key: Option<&str>, found_date: bool) -> String {
     words::humanize(&one_line, key, found_date)
 }
 
+/// An error about `file`'s `extends` key, located at its line.
+fn extends_error(file: &SourceFile, message: String) -> ScenarioError {
+    let position = locate(&file.text, "extends").map(|o| line_column(&file.text, o));
+    ScenarioError {
+        origin: Origin::File {
+            path: file.path.clone(),
+            position,
+        },
+        key: Some("extends".into()),
+        message,
+    }
+}
+
 fn load_table(
     path: &Path,
     text: Option<&str>,
@@ -417,29 +430,18 @@ fn load_table(
     typed::<EventSpec>(&file, &what_if.events, "event")?;
     typed::<TargetSpec>(&file, &what_if.targets, "target")?;
     if what_if.extends.trim().is_empty() {
-        let position = locate(&file.text, "extends").map(|o| line_column(&file.text, o));
-        return Err(ScenarioError {
-            origin: Origin::File {
-                path: file.path.clone(),
-                position,
-            },
-            key: Some("extends".into()),
-            message: "empty `extends`, expected the path of a base scenario, relative to this file"
-                .into(),
-        });
+        return Err(extends_error(
+            &file,
+            "empty `extends`, expected the path of a base scenario, relative to this file".into(),
+        ));
     }
     if stack.len() >= MAX_EXTENDS_DEPTH {
-        let position = locate(&file.text, "extends").map(|o| line_column(&file.text, o));
-        return Err(ScenarioError {
-            origin: Origin::File {
-                path: file.path.clone(),
-                position,
-            },
-            key: Some("extends".into()),
-            message: format!(
+        return Err(extends_error(
+            &file,
+            format!(
                 "`extends` chain is longer than {MAX_EXTENDS_DEPTH} files, expected a shorter chain that ends in a full scenario"
             ),
-        });
+        ));
     }
     let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
     stack.push(canonical);
@@ -459,18 +461,13 @@ fn load_table(
                 )
             })
             .collect();
-        let position = locate(&file.text, "extends").map(|o| line_column(&file.text, o));
-        return Err(ScenarioError {
-            origin: Origin::File {
-                path: file.path.clone(),
-                position,
-            },
-            key: Some("extends".into()),
-            message: format!(
+        return Err(extends_error(
+            &file,
+            format!(
                 "`extends` loops: {}, expected a chain that ends in a full scenario",
                 chain.join(" → ")
             ),
-        });
+        ));
     }
     // Missing base: the error points at this file's `extends` line.
     read(&base_path, Some((&file, "extends")))?;
