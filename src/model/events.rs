@@ -36,8 +36,8 @@ impl Model<'_> {
                             continue;
                         }
                         involved_any = true;
-                        for officer in &mut desk.officers {
-                            officer.trust = rules::gain(officer.trust, p.event_success_gain * m);
+                        for trust in &mut desk.officers.trust {
+                            *trust = rules::gain(*trust, p.event_success_gain * m);
                         }
                         desk.memory = rules::heal(desk.memory, baseline, p.memory_repair, m);
                     }
@@ -78,8 +78,8 @@ impl Model<'_> {
                         && event.channels.contains(&spec.channel)
                     {
                         self.betray(d, p.shock_betrayal * m);
-                        for officer in &mut self.desks[d].officers {
-                            officer.fear = rules::gain(officer.fear, p.shock_fear * m);
+                        for fear in &mut self.desks[d].officers.fear {
+                            *fear = rules::gain(*fear, p.shock_fear * m);
                         }
                     }
                 }
@@ -123,8 +123,8 @@ impl Model<'_> {
                     // Fear spreads through the whole hunting service, not only the hunted channels.
                     for (spec, desk) in scenario.desks.iter().zip(&mut self.desks) {
                         if spec.service == hunter {
-                            for officer in &mut desk.officers {
-                                officer.fear = rules::gain(officer.fear, p.hunt_fear * m);
+                            for fear in &mut desk.officers.fear {
+                                *fear = rules::gain(*fear, p.hunt_fear * m);
                             }
                         }
                     }
@@ -157,13 +157,9 @@ impl Model<'_> {
             // Rank by exposure, most exposed first; ties by slot for determinism.
             self.ranking.clear();
             self.ranking.extend(0..n);
-            let officers = &self.desks[d].officers;
-            self.ranking.sort_unstable_by(|&x, &y| {
-                officers[y]
-                    .exposure
-                    .total_cmp(&officers[x].exposure)
-                    .then(x.cmp(&y))
-            });
+            let exposure = &self.desks[d].officers.exposure;
+            self.ranking
+                .sort_unstable_by(|&x, &y| exposure[y].total_cmp(&exposure[x]).then(x.cmp(&y)));
             let sweep = rules::sweep_count(p, m, n);
             let mut swept = 0;
             for rank in 0..n {
@@ -171,8 +167,8 @@ impl Model<'_> {
                 // One word per ranked officer, so the words do not depend on who is a mole.
                 let u_find = rng.uniform(*next);
                 *next += 1;
-                let officer = self.desks[d].officers[slot];
-                if officer.mole && u_find < p.hunt_detection * m {
+                let mole = self.desks[d].officers.mole[slot];
+                if mole && u_find < p.hunt_detection * m {
                     self.pending.push(Scandal {
                         channel,
                         catcher: hunter,
@@ -180,7 +176,7 @@ impl Model<'_> {
                         weight: rules::scandal_weight(p, m, public),
                     });
                     self.replace(d, slot);
-                } else if !officer.mole && swept < sweep {
+                } else if !mole && swept < sweep {
                     swept += 1;
                     self.replace(d, slot);
                 }

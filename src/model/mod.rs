@@ -18,11 +18,13 @@
 //! that a run starts from the model's own equilibrium for the scenario's conditions.
 
 mod events;
+mod officers;
 mod params;
 pub mod rules;
 pub mod series;
 pub mod streams;
 
+pub use officers::Officer;
 pub use params::{ParamInfo, Params};
 pub use series::{Measure, SeriesLayout};
 
@@ -30,37 +32,13 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Normal};
 
 use crate::scenario::{Dist, Scenario};
+use officers::{Officers, Posts};
 use streams::{Stream, StreamKeys};
-
-/// One officer (or private expert) on a desk.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Officer {
-    /// Personal trust in the counterpart service (0–1).
-    pub trust: f64,
-    /// Career drive to make a mark through cooperation (0–1, fixed for the officer).
-    pub ambition: f64,
-    /// Fear of being seen as too close to the counterpart (0–1).
-    pub fear: f64,
-    /// The officer's disposition: the fear it fades back to once events are past (0–1, fixed
-    /// for the officer, drawn from the population's `fear`).
-    pub disposition: f64,
-    /// Accumulated foreign-contact exposure (contacts, weighted for experts).
-    pub exposure: f64,
-    /// The first step at which the post is filled: before it, a removed officer's post is
-    /// empty (no decision, no contact, not counted in `officers.<service>`).
-    pub filled_from: u32,
-    /// A private expert tied to the service rather than a career officer.
-    pub expert: bool,
-    /// Secretly recruited by the counterpart.
-    pub mole: bool,
-    /// Shared this step.
-    pub shared: bool,
-}
 
 /// A desk's officers, its memory and its random streams.
 #[derive(Debug, Clone)]
 struct DeskState {
-    officers: Vec<Officer>,
+    officers: Officers,
     /// Share decisions: word `step·n + slot`.
     share: Stream,
     /// Routine mole detection: word `step·n + slot`.
@@ -142,9 +120,9 @@ struct PairBlock {
 
 /// Word offsets within a pair's two contact words.
 mod contact_word {
-    pub const SUCCESS: u64 = 0;
+    pub const SUCCESS: usize = 0;
     /// One word decides a recruitment attempt on either side (7.5).
-    pub const ATTEMPT: u64 = 1;
+    pub const ATTEMPT: usize = 1;
 }
 
 /// Word offsets within a pair's eight rare words: catch, turn, public for an attempt on `A`,
@@ -203,6 +181,8 @@ pub struct Model<'a> {
     brackets: &'static rules::LogisticBrackets,
     /// Scratch for a desk's share words of a step (as long as the largest desk).
     words: Vec<u32>,
+    /// Scratch for a pair block's contact words of a step (two per pair of the largest block).
+    pair_words: Vec<u32>,
 }
 
 fn draw(dist: &Dist, rng: &mut ChaCha8Rng) -> f64 {
@@ -251,7 +231,7 @@ impl<'a> Model<'a> {
                     tally: Tally::of(&officers, 0),
                     trust: population.trust.mean,
                     memory: scenario.channels[desk.channel].spec.baseline_trust,
-                    officers,
+                    officers: Officers::new(&officers, scenario.params.expert_exposure),
                     share: Stream::new(&desk_keys.share, run),
                     detect: Stream::new(&desk_keys.detect, run),
                     rare: Stream::new(&desk_keys.rare, run),
@@ -299,6 +279,7 @@ impl<'a> Model<'a> {
             ranking: Vec::with_capacity(largest),
             brackets: rules::LogisticBrackets::get(),
             words: vec![0; largest],
+            pair_words: vec![0; 2 * pairs.iter().map(|p| p.pairs).max().unwrap_or(0)],
             desks,
             pairs,
         }
@@ -358,6 +339,7 @@ impl<'a> Model<'a> {
         let n_services = scenario.services.len();
         let step = self.step;
         let brackets = self.brackets;
+        let weights = rules::OfficerWeights::of(p);
         for (spec, desk) in scenario.desks.iter().zip(&mut self.desks) {
             let service = &scenario.services[spec.service].spec;
             let channel = &scenario.channels[spec.channel].spec;
@@ -377,31 +359,33 @@ impl<'a> Model<'a> {
             let words = desk
                 .share
                 .words(u64::from(step) * n as u64, &mut self.words[..n]);
-            let mut shared = 0;
-            for (officer, &word) in desk.officers.iter_mut().zip(words) {
-                let u = streams::word_uniform(word);
-                let z =
-                    rules::officer_logit(p, base, officer.trust, officer.ambition, officer.fear);
-                officer.shared =
-                    step >= officer.filled_from && brackets.shares_clamped(u, z, permission);
-                shared += u32::from(officer.shared);
-            }
+            let shared = decide_desk(
+                &mut desk.officers,
+                words,
+                DeskDecision {
+                    step,
+                    base,
+                    permission,
+                    weights,
+                    brackets,
+                },
+            );
             desk.shared = shared;
         }
     }
 
+    // Not inlined into `step`: on its own the loop keeps its values in registers.
+    #[inline(never)]
     fn exchange(&mut self) {
         let scenario = self.scenario;
         let p = &scenario.params;
-        let step = u64::from(self.step);
+        let step = self.step;
         for block in &mut self.pairs {
             let c = block.channel;
             let (sa, sb) = (
                 scenario.desks[block.a].service,
                 scenario.desks[block.b].service,
             );
-            // What every pair of the block shares this step.
-            let p_success = rules::success_probability(p, self.threat[c]);
             let side = |own: usize, other: usize| Side {
                 own,
                 other,
@@ -415,76 +399,68 @@ impl<'a> Model<'a> {
                 ),
                 publicity: scenario.services[own].spec.publicity,
             };
-            let (side_a, side_b) = (side(sa, sb), side(sb, sa));
+            let pairs = block.pairs;
+            let first_pair = u64::from(step) * pairs as u64;
+            // The step's contact words of the block (two per pair, contiguous), read at once.
+            let words = block
+                .contact
+                .words(2 * first_pair, &mut self.pair_words[..2 * pairs]);
+            let mut exchange = BlockStep {
+                p,
+                channel: c,
+                p_success: rules::success_probability(p, self.threat[c]),
+                side_a: side(sa, sb),
+                side_b: side(sb, sa),
+                first_pair,
+                rare: &mut block.rare,
+                pending: &mut self.pending,
+                exchanges: 0,
+                successes: 0,
+            };
             let (da, db) = two_mut(&mut self.desks, block.a, block.b);
-            let (oa, ob) = (da.officers.as_mut_slice(), db.officers.as_mut_slice());
-            let (na, nb) = (oa.len(), ob.len());
-            let step32 = self.step;
-            // Counted in registers, written once after the block.
-            let (mut exchanges, mut successes) = (0, 0);
-            let (contact, rare, pending) = (&mut block.contact, &mut block.rare, &mut self.pending);
-            let first_pair = step * block.pairs as u64;
-            // Pair `k`: officers `a` and `b` on posts k mod |a| and k mod |b|. A macro, not a
-            // closure, so that both loops below get the body inline; a pair without contact
-            // `continue`s the loop it is expanded in.
-            macro_rules! pair_up {
-                ($k:expr, $a:expr, $b:expr) => {{
-                    let (k, a, b): (u64, &mut Officer, &mut Officer) = ($k, $a, $b);
-                    // A contact needs someone to share and someone on the other post to receive.
-                    if !(a.shared || b.shared) || step32 < a.filled_from || step32 < b.filled_from {
-                        continue;
-                    }
-                    let pair = first_pair + k;
-                    a.exposure += if a.expert { p.expert_exposure } else { 1.0 };
-                    b.exposure += if b.expert { p.expert_exposure } else { 1.0 };
-                    if a.shared && b.shared {
-                        exchanges += 1;
-                        let rate = if contact.uniform(2 * pair + contact_word::SUCCESS) < p_success
-                        {
-                            successes += 1;
-                            p.success_gain
-                        } else {
-                            p.reciprocity_gain
-                        };
-                        a.trust = rules::gain(a.trust, rate);
-                        b.trust = rules::gain(b.trust, rate);
-                    }
-                    // Each side may use the contact to recruit the other: one word decides, an
-                    // attempt on A at the bottom of [0, 1), one on B at the top.
-                    let u = contact.uniform(2 * pair + contact_word::ATTEMPT);
-                    if u < side_a.attempt {
-                        let words = 8 * pair + pair_rare_word::ON_A;
-                        attempt(p, a, &side_a, c, rare, words, pending);
-                    } else if 1.0 - u <= side_b.attempt {
-                        let words = 8 * pair + pair_rare_word::ON_B;
-                        attempt(p, b, &side_b, c, rare, words, pending);
-                    }
-                }};
-            }
+            let (mut a, mut b) = (da.officers.posts(), db.officers.posts());
+            let (na, nb) = (a.shared.len(), b.shared.len());
             if na == nb {
-                // Desks of equal size (the usual case) pair post by post: no wrap-around and
-                // no bounds check in the loop.
-                for (k, (a, b)) in oa.iter_mut().zip(ob.iter_mut()).enumerate() {
-                    pair_up!(k as u64, a, b);
+                // Desks of equal size (the usual case) pair post by post. The pairs in contact
+                // are found 64 at a time as a bit mask, without a branch per pair (whether a
+                // pair has contact is random from pair to pair); then the work, for those
+                // alone.
+                for first in (0..pairs).step_by(64) {
+                    let posts = first..(first + 64).min(pairs);
+                    let mut mask = contact_mask(
+                        step,
+                        [&a.shared[posts.clone()], &b.shared[posts.clone()]],
+                        [&a.filled_from[posts.clone()], &b.filled_from[posts]],
+                    );
+                    while mask != 0 {
+                        let k = first + mask.trailing_zeros() as usize;
+                        mask &= mask - 1;
+                        exchange.contact(&mut a, &mut b, Contact { k, a: k, b: k }, words);
+                    }
                 }
             } else {
                 // Slots k mod |a| and k mod |b|, advanced without a division per pair.
                 let (mut ia, mut ib) = (0, 0);
-                for k in 0..block.pairs as u64 {
-                    let (a, b) = (&mut oa[ia], &mut ob[ib]);
+                for k in 0..pairs {
+                    let contact = (a.shared[ia] | b.shared[ib])
+                        & (step >= a.filled_from[ia])
+                        & (step >= b.filled_from[ib]);
+                    if contact {
+                        exchange.contact(&mut a, &mut b, Contact { k, a: ia, b: ib }, words);
+                    }
                     ia = if ia + 1 == na { 0 } else { ia + 1 };
                     ib = if ib + 1 == nb { 0 } else { ib + 1 };
-                    pair_up!(k, a, b);
                 }
             }
-            da.exchanges += exchanges;
-            db.exchanges += exchanges;
-            self.successes[c] += successes;
+            da.exchanges += exchange.exchanges;
+            db.exchanges += exchange.exchanges;
+            self.successes[c] += exchange.successes;
         }
     }
 
     /// Every officer's trust fades toward the desk's memory and fear fades; hidden moles may
     /// be exposed by routine counterintelligence.
+    #[inline(never)]
     fn fade_and_detect(&mut self) {
         let scenario = self.scenario;
         let p = &scenario.params;
@@ -500,14 +476,23 @@ impl<'a> Model<'a> {
             let desk = &mut self.desks[d];
             let memory = desk.memory;
             let (step32, drift, decay) = (self.step, p.trust_drift, p.fear_decay);
+            let o = &mut desk.officers;
+            let n = o.len();
+            // Every field cut to the desk's size, so that the loop needs no bounds checks.
+            let (trust, fear) = (&mut o.trust[..n], &mut o.fear[..n]);
+            let (disposition, filled_from, mole) =
+                (&o.disposition[..n], &o.filled_from[..n], &o.mole[..n]);
             let mut tally = Tally {
                 step: step32,
                 ..Tally::default()
             };
-            for officer in &mut desk.officers {
-                officer.trust = rules::relax(officer.trust, memory, drift);
-                officer.fear = rules::relax(officer.fear, officer.disposition, decay);
-                tally.add(officer, step32);
+            for i in 0..n {
+                trust[i] = rules::relax(trust[i], memory, drift);
+                fear[i] = rules::relax(fear[i], disposition[i], decay);
+                tally.trust += trust[i];
+                tally.fear += fear[i];
+                tally.filled += u32::from(step32 >= filled_from[i]);
+                tally.moles += u32::from(mole[i]);
             }
             desk.tally = tally;
             if tally.moles == 0 {
@@ -515,7 +500,7 @@ impl<'a> Model<'a> {
             }
             let n = desk.officers.len() as u64;
             for slot in 0..desk.officers.len() {
-                if !self.desks[d].officers[slot].mole {
+                if !self.desks[d].officers.mole[slot] {
                     continue;
                 }
                 let index = step * n + slot as u64;
@@ -550,15 +535,15 @@ impl<'a> Model<'a> {
             .rare
             .sequential_at(8 * index + desk_rare_word::NEWCOMER);
         let memory = desk.memory;
-        let officer = &mut desk.officers[slot];
+        let officer = desk.officers.get(slot);
         let ambition = draw(&spec.population.ambition, &mut rng);
         let disposition = draw(&spec.population.fear, &mut rng);
         // Before this step's fading pass the tally is stale and about to be retaken.
         let current = desk.tally.step == step;
         if current {
-            desk.tally.remove(officer, step);
+            desk.tally.remove(&officer, step);
         }
-        *officer = Officer {
+        let newcomer = Officer {
             trust: memory,
             ambition,
             fear: p.newcomer_fear,
@@ -569,8 +554,9 @@ impl<'a> Model<'a> {
             mole: false,
             shared: false,
         };
+        desk.officers.set(slot, newcomer);
         if current {
-            desk.tally.add(officer, step);
+            desk.tally.add(&newcomer, step);
         }
     }
 
@@ -611,8 +597,8 @@ impl<'a> Model<'a> {
                 };
                 let rate = p.scandal_fear * spread * s.weight;
                 let desk = &mut self.desks[d];
-                for officer in &mut desk.officers {
-                    officer.fear = rules::gain(officer.fear, rate);
+                for fear in &mut desk.officers.fear {
+                    *fear = rules::gain(*fear, rate);
                 }
                 // Each gain adds rate·(1 − φ): the sum gains rate·(n − Σφ).
                 let n = desk.officers.len() as f64;
@@ -631,8 +617,8 @@ impl<'a> Model<'a> {
         desk.trust = rules::cut(desk.trust, p.betrayal_trust_cut * w);
         desk.memory = rules::cut(desk.memory, p.memory_cut * w);
         let cut = p.betrayal_officer_cut * w;
-        for officer in &mut desk.officers {
-            officer.trust = rules::cut(officer.trust, cut);
+        for trust in &mut desk.officers.trust {
+            *trust = rules::cut(*trust, cut);
         }
         desk.tally.trust = rules::cut(desk.tally.trust, cut);
     }
@@ -666,47 +652,49 @@ impl<'a> Model<'a> {
         let n_services = self.scenario.services.len();
         let channels = self.scenario.channels.len();
         let desks = &self.desks;
-        for ((value, measure), members) in out.iter_mut().zip(&layout.measures).zip(&layout.desks) {
-            *value = match *measure {
-                Measure::Trust { desk } => desks[desk].trust,
-                Measure::Sharing { .. } => {
-                    members.iter().map(|&d| f64::from(desks[d].shared)).sum()
-                }
-                Measure::Successes { channel } => f64::from(self.successes[channel]),
-                Measure::Scandals { channel } => f64::from(self.scandals[channel]),
-                Measure::Fear { .. } => {
-                    let (mut fear, mut officers) = (0.0, 0usize);
-                    for &d in members {
-                        fear += desks[d].tally.fear;
-                        officers += desks[d].officers.len();
-                    }
-                    if officers == 0 {
-                        0.0
-                    } else {
-                        fear / officers as f64
-                    }
-                }
-                Measure::Permission { service } => {
-                    (0..channels)
-                        .map(|c| self.permission[c * n_services + service])
-                        .sum::<f64>()
-                        / channels as f64
-                }
-                Measure::Officers { .. } => members
-                    .iter()
-                    .map(|&d| f64::from(desks[d].tally.filled))
-                    .sum(),
-                Measure::Moles { .. } => members
-                    .iter()
-                    .map(|&d| f64::from(desks[d].tally.moles))
-                    .sum(),
+        let by_kind = &layout.by_kind;
+        let members = |series: usize| layout.desks[series].iter().map(|&d| &desks[d]);
+        for &(series, desk) in &by_kind.trust {
+            out[series] = desks[desk].trust;
+        }
+        for &series in &by_kind.sharing {
+            out[series] = members(series).map(|d| f64::from(d.shared)).sum();
+        }
+        for &(series, channel) in &by_kind.successes {
+            out[series] = f64::from(self.successes[channel]);
+        }
+        for &(series, channel) in &by_kind.scandals {
+            out[series] = f64::from(self.scandals[channel]);
+        }
+        for &series in &by_kind.fear {
+            let (mut fear, mut officers) = (0.0, 0usize);
+            for desk in members(series) {
+                fear += desk.tally.fear;
+                officers += desk.officers.len();
+            }
+            out[series] = if officers == 0 {
+                0.0
+            } else {
+                fear / officers as f64
             };
+        }
+        for &(series, service) in &by_kind.permission {
+            out[series] = (0..channels)
+                .map(|c| self.permission[c * n_services + service])
+                .sum::<f64>()
+                / channels as f64;
+        }
+        for &series in &by_kind.officers {
+            out[series] = members(series).map(|d| f64::from(d.tally.filled)).sum();
+        }
+        for &series in &by_kind.moles {
+            out[series] = members(series).map(|d| f64::from(d.tally.moles)).sum();
         }
     }
 
-    /// The officers of desk `desk` (for tests and inspection).
-    pub fn officers(&self, desk: usize) -> &[Officer] {
-        &self.desks[desk].officers
+    /// The officers of desk `desk`, in slot order (for tests and inspection; allocates).
+    pub fn officers(&self, desk: usize) -> Vec<Officer> {
+        self.desks[desk].officers.to_vec()
     }
 
     /// Institutional trust of desk `desk`.
@@ -734,28 +722,154 @@ struct Side {
     publicity: f64,
 }
 
-/// A recruitment attempt on `target` (7.5): caught (a scandal queued) or, if not, perhaps
-/// turning the target into a mole. `words` is the first of the side's rare words.
-fn attempt(
-    p: &Params,
-    target: &mut Officer,
-    side: &Side,
-    channel: usize,
-    rare: &mut Stream,
-    words: u64,
-    pending: &mut Vec<Scandal>,
-) {
-    if rare.uniform(words + pair_rare_word::CATCH) < side.catch {
-        let public = rare.uniform(words + pair_rare_word::PUBLIC) < side.publicity;
-        pending.push(Scandal {
-            channel,
-            catcher: side.own,
-            accused: side.other,
-            weight: rules::scandal_weight(p, 1.0, public),
-        });
-    } else if rare.uniform(words + pair_rare_word::TURN) < rules::turn_probability(p, target.fear) {
-        target.mole = true;
+/// What every officer of a desk shares in a step's decisions.
+#[derive(Clone, Copy)]
+struct DeskDecision {
+    step: u32,
+    /// The desk's part of the sharing logit.
+    base: f64,
+    /// The effective permission, in [0, 1].
+    permission: f64,
+    weights: rules::OfficerWeights,
+    brackets: &'static rules::LogisticBrackets,
+}
+
+/// The share decisions (7.3) of the officers of a desk, from the step's share `words` (one
+/// per post); returns how many share. A function of its own, not inlined into the step, so
+/// that the loop keeps all it needs in registers.
+#[inline(never)]
+fn decide_desk(officers: &mut Officers, words: &[u32], d: DeskDecision) -> u32 {
+    let n = officers.len();
+    // Every field cut to the desk's size, so that the loop needs no bounds checks.
+    let o = officers;
+    let (trust, ambition, fear) = (&o.trust[..n], &o.ambition[..n], &o.fear[..n]);
+    let (filled_from, decisions, words) = (&o.filled_from[..n], &mut o.shared[..n], &words[..n]);
+    let mut shared = 0;
+    // No branch on the decision itself (about one officer in five shares, at random, which a
+    // branch predictor cannot learn): the bracket decides nearly every draw.
+    for i in 0..n {
+        let u = streams::word_uniform(words[i]);
+        let z = rules::officer_logit(&d.weights, d.base, trust[i], ambition[i], fear[i]);
+        let decision = (d.step >= filled_from[i]) & d.brackets.shares_clamped(u, z, d.permission);
+        decisions[i] = decision;
+        shared += u32::from(decision);
     }
+    shared
+}
+
+/// One step of one pair block: what all its pairs share, and what they add up.
+struct BlockStep<'s> {
+    p: &'s Params,
+    channel: usize,
+    /// Probability that a reciprocated exchange is a joint success.
+    p_success: f64,
+    side_a: Side,
+    side_b: Side,
+    /// Index of the block's pair 0 in this step: `step·pairs`.
+    first_pair: u64,
+    /// The block's rare draws.
+    rare: &'s mut Stream,
+    pending: &'s mut Vec<Scandal>,
+    /// Reciprocated exchanges so far.
+    exchanges: u32,
+    /// Joint successes so far.
+    successes: u32,
+}
+
+impl BlockStep<'_> {
+    /// The contact of pair `contact.k` (posts `contact.a` of desk `A` and `contact.b` of desk
+    /// `B`); `words` are the block's contact words of the step. Whether the pair exchanges or
+    /// succeeds is random from pair to pair, so those outcomes are computed without branches
+    /// (a pair that does not exchange keeps its trust); only the rare recruitment attempts
+    /// branch.
+    #[inline(always)]
+    fn contact(&mut self, a: &mut Posts, b: &mut Posts, contact: Contact, words: &[u32]) {
+        let (k, ia, ib) = (contact.k, contact.a, contact.b);
+        a.exposure[ia] += a.exposure_weight[ia];
+        b.exposure[ib] += b.exposure_weight[ib];
+        let both = a.shared[ia] & b.shared[ib];
+        let word = &words[2 * k..2 * k + 2];
+        let success = both & (streams::word_uniform(word[contact_word::SUCCESS]) < self.p_success);
+        // A pair that does not exchange gains at rate 0, which leaves its trust as it is
+        // (trust is in [0, 1], where `gain` at rate 0 is the identity): arithmetic rather than
+        // a branch, since whether a pair in contact exchanges is random.
+        let rate = f64::from(u8::from(both))
+            * if success {
+                self.p.success_gain
+            } else {
+                self.p.reciprocity_gain
+            };
+        a.trust[ia] = rules::gain(a.trust[ia], rate);
+        b.trust[ib] = rules::gain(b.trust[ib], rate);
+        self.exchanges += u32::from(both);
+        self.successes += u32::from(success);
+        // Each side may use the contact to recruit the other: one word decides, an attempt on
+        // A at the bottom of [0, 1), one on B at the top.
+        let u = streams::word_uniform(word[contact_word::ATTEMPT]);
+        let pair = self.first_pair + k as u64;
+        if u < self.side_a.attempt {
+            let words = 8 * pair + pair_rare_word::ON_A;
+            a.mole[ia] |= self.attempt(a.fear[ia], Target::A, words);
+        } else if 1.0 - u <= self.side_b.attempt {
+            let words = 8 * pair + pair_rare_word::ON_B;
+            b.mole[ib] |= self.attempt(b.fear[ib], Target::B, words);
+        }
+    }
+
+    /// A recruitment attempt (7.5) on an officer of side `target` with fear `fear`: caught (a
+    /// scandal queued) or, if not, perhaps turning the officer into a mole (`true`). `words`
+    /// is the first of the side's rare words.
+    #[cold]
+    fn attempt(&mut self, fear: f64, target: Target, words: u64) -> bool {
+        let (p, rare) = (self.p, &mut *self.rare);
+        let side = match target {
+            Target::A => &self.side_a,
+            Target::B => &self.side_b,
+        };
+        if rare.uniform(words + pair_rare_word::CATCH) < side.catch {
+            let public = rare.uniform(words + pair_rare_word::PUBLIC) < side.publicity;
+            self.pending.push(Scandal {
+                channel: self.channel,
+                catcher: side.own,
+                accused: side.other,
+                weight: rules::scandal_weight(p, 1.0, public),
+            });
+            false
+        } else {
+            rare.uniform(words + pair_rare_word::TURN) < rules::turn_probability(p, fear)
+        }
+    }
+}
+
+/// A pair in contact: pair `k` of its block, on post `a` of desk `A` and `b` of desk `B`.
+#[derive(Debug, Clone, Copy)]
+struct Contact {
+    k: usize,
+    a: usize,
+    b: usize,
+}
+
+/// The pairs in contact among up to 64 pairs of posts facing each other (`shared` and
+/// `filled_from` of side `A`, then of side `B`), as bits: a contact needs someone to share
+/// and both posts filled.
+#[inline]
+fn contact_mask(step: u32, shared: [&[bool]; 2], filled_from: [&[u32]; 2]) -> u64 {
+    debug_assert!(shared[0].len() <= 64);
+    shared[0]
+        .iter()
+        .zip(shared[1])
+        .zip(filled_from[0].iter().zip(filled_from[1]))
+        .enumerate()
+        .fold(0, |mask, (j, ((&sa, &sb), (&fa, &fb)))| {
+            mask | (u64::from((sa | sb) & (step >= fa) & (step >= fb)) << j)
+        })
+}
+
+/// The side of a pair block a recruitment attempt targets.
+#[derive(Debug, Clone, Copy)]
+enum Target {
+    A,
+    B,
 }
 
 /// Two distinct mutable elements of a slice.

@@ -58,7 +58,7 @@ pub fn share_probability(p: &Params, i: &ShareInputs) -> f64 {
 /// `logistic(z)·clamp01(permission)`): [`desk_logit`] plus [`officer_logit`].
 pub fn share_logit(p: &Params, i: &ShareInputs) -> f64 {
     officer_logit(
-        p,
+        &OfficerWeights::of(p),
         desk_logit(p, i.secrecy, i.threat, i.engagement),
         i.trust,
         i.ambition,
@@ -74,12 +74,34 @@ pub fn desk_logit(p: &Params, secrecy: f64, threat: f64, engagement: f64) -> f64
         - p.share_secrecy_weight * secrecy
 }
 
+/// The weights of an officer's own state in the sharing logit, copied out of [`Params`] once
+/// per step so that the decision loop keeps them in registers.
+#[derive(Debug, Clone, Copy)]
+pub struct OfficerWeights {
+    /// `share_trust_weight`.
+    pub trust: f64,
+    /// `share_ambition_weight`.
+    pub ambition: f64,
+    /// `share_fear_weight`.
+    pub fear: f64,
+}
+
+impl OfficerWeights {
+    /// The weights of `p`.
+    pub fn of(p: &Params) -> OfficerWeights {
+        OfficerWeights {
+            trust: p.share_trust_weight,
+            ambition: p.share_ambition_weight,
+            fear: p.share_fear_weight,
+        }
+    }
+}
+
 /// An officer's sharing logit: the desk's part plus
 /// `share_trust_weight·τ + share_ambition_weight·α − share_fear_weight·φ`.
 #[inline]
-pub fn officer_logit(p: &Params, desk: f64, trust: f64, ambition: f64, fear: f64) -> f64 {
-    desk + p.share_trust_weight * trust + p.share_ambition_weight * ambition
-        - p.share_fear_weight * fear
+pub fn officer_logit(w: &OfficerWeights, desk: f64, trust: f64, ambition: f64, fear: f64) -> f64 {
+    desk + w.trust * trust + w.ambition * ambition - w.fear * fear
 }
 
 /// Grid of the logistic bracket table: `z` from `−BRACKET_RANGE` to `BRACKET_RANGE` in steps
@@ -88,6 +110,13 @@ const BRACKET_RANGE: f64 = 32.0;
 const BRACKET_DENSITY: f64 = 16.0;
 const BRACKET_POINTS: usize = (2.0 * BRACKET_RANGE * BRACKET_DENSITY) as usize + 1;
 const _: () = assert!((BRACKET_POINTS - 1).is_power_of_two());
+
+/// Where logit `z` falls on the grid of the bracket table: `(z + 32)·16`, whose integer part
+/// indexes the bracket of `logistic(z)` when it lies in the table.
+#[inline]
+pub fn bracket_position(z: f64) -> f64 {
+    (z + BRACKET_RANGE) * BRACKET_DENSITY
+}
 
 /// The values of `logistic` at the grid points `z = i/16 − 32`: since `logistic` increases,
 /// the two grid values around any `z` bracket `logistic(z)`.
@@ -118,10 +147,18 @@ impl LogisticBrackets {
     /// [`LogisticBrackets::shares`] for a permission already in [0, 1] (clamped once per desk).
     #[inline]
     pub fn shares_clamped(&self, u: f64, z: f64, permission: f64) -> bool {
-        let position = (z + BRACKET_RANGE) * BRACKET_DENSITY;
+        self.bracketed(u, bracket_position(z), permission)
+            .unwrap_or_else(|| self.shares_exactly(u, z, permission))
+    }
+
+    /// The decision for a draw `u`, a logit at `position` ([`bracket_position`]) and a
+    /// permission in [0, 1], when the bracket decides it; `None` for the rare draw inside the
+    /// bracket, or a logit outside the table, which need the exponential.
+    #[inline]
+    pub fn bracketed(&self, u: f64, position: f64, permission: f64) -> Option<bool> {
         // One test for 0 < position < BRACKET_POINTS − 1 (NaN fails it): the subtraction
         // rounds monotonically and both bounds are exact, so no position outside passes. A
-        // position of exactly 0 takes the exact path below, with the same decision.
+        // position of exactly 0 takes the exact path, with the same decision.
         const HALF: f64 = (BRACKET_POINTS - 1) as f64 / 2.0;
         if (position - HALF).abs() < HALF {
             // SAFETY: `position` was just checked to be finite and in (0, BRACKET_POINTS − 1),
@@ -133,16 +170,24 @@ impl LogisticBrackets {
             // `i` and `i + 1` need no bounds check; it changes nothing, as the truncation is
             // already in that range (`BRACKET_POINTS − 1` is a power of two).
             let i = truncated as usize & (BRACKET_POINTS - 2);
-            // Most officers do not share in a step: their draw is above the bracket, so that
-            // test comes first. (The two tests exclude each other: the table increases and
-            // `permission` is not negative.)
-            if u >= self.0[i + 1] * permission {
-                return false;
-            }
-            if u < self.0[i] * permission {
-                return true;
+            // A draw below the bracket shares (2 below both ends), one above it does not (0);
+            // only a draw inside it (1) needs the exponential. Counted rather than tested one
+            // after the other, so that the only branch is the rare one into the bracket (the
+            // decision itself is random and would defeat a branch predictor).
+            let ends_above =
+                u32::from(u < self.0[i] * permission) + u32::from(u < self.0[i + 1] * permission);
+            if ends_above != 1 {
+                return Some(ends_above == 2);
             }
         }
+        None
+    }
+
+    /// The decision with `logistic` computed: for draws inside the bracket of `z` and logits
+    /// outside the table.
+    #[cold]
+    #[inline(never)]
+    pub fn shares_exactly(&self, u: f64, z: f64, permission: f64) -> bool {
         u < logistic(z) * permission
     }
 }

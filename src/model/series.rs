@@ -60,6 +60,43 @@ pub struct SeriesLayout {
     /// The desks each series sums over (sharing: the service's desks on the channel; fear,
     /// officers, moles: the service's desks), parallel to `names`; empty for the others.
     pub desks: Vec<Vec<usize>>,
+    /// The series grouped by kind of measure, for observing a model step after step.
+    pub(crate) by_kind: ByKind,
+}
+
+/// The series of a layout grouped by kind of measure: observing then runs one loop per kind,
+/// with no branch per series on what it measures (a branch that changes at every series is
+/// mispredicted, and observing runs after every step). Each entry is (series index, the
+/// measure's desk, channel or service); sums over desks read [`SeriesLayout::desks`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct ByKind {
+    pub trust: Vec<(usize, usize)>,
+    pub sharing: Vec<usize>,
+    pub successes: Vec<(usize, usize)>,
+    pub scandals: Vec<(usize, usize)>,
+    pub fear: Vec<usize>,
+    pub permission: Vec<(usize, usize)>,
+    pub officers: Vec<usize>,
+    pub moles: Vec<usize>,
+}
+
+impl ByKind {
+    fn of(measures: &[Measure]) -> ByKind {
+        let mut by_kind = ByKind::default();
+        for (series, measure) in measures.iter().enumerate() {
+            match *measure {
+                Measure::Trust { desk } => by_kind.trust.push((series, desk)),
+                Measure::Sharing { .. } => by_kind.sharing.push(series),
+                Measure::Successes { channel } => by_kind.successes.push((series, channel)),
+                Measure::Scandals { channel } => by_kind.scandals.push((series, channel)),
+                Measure::Fear { .. } => by_kind.fear.push(series),
+                Measure::Permission { service } => by_kind.permission.push((series, service)),
+                Measure::Officers { .. } => by_kind.officers.push(series),
+                Measure::Moles { .. } => by_kind.moles.push(series),
+            }
+        }
+        by_kind
+    }
 }
 
 impl SeriesLayout {
@@ -70,6 +107,7 @@ impl SeriesLayout {
             names: Vec::new(),
             measures: Vec::new(),
             desks: Vec::new(),
+            by_kind: ByKind::default(),
         };
         let service = |i: usize| scenario.services[i].name.as_str();
         for (index, desk) in scenario.desks.iter().enumerate() {
@@ -125,6 +163,7 @@ impl SeriesLayout {
             }
         }
         layout.resolve_desks(scenario);
+        layout.by_kind = ByKind::of(&layout.measures);
         layout
     }
 

@@ -1,0 +1,183 @@
+//! The officers of a desk, stored field by field.
+//!
+//! Each pass of a step reads a few fields of every officer of a desk (the share decision
+//! reads trust, ambition and fear; fading reads trust, fear and disposition). Stored as one
+//! array per field, a pass walks contiguous memory, with no branch per officer where the
+//! decision allows it, and the fading loops run in vector registers. [`Officer`] is the same
+//! state gathered for one post, for setting up, replacing and inspecting officers.
+
+/// One officer (or private expert) on a desk.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Officer {
+    /// Personal trust in the counterpart service (0–1).
+    pub trust: f64,
+    /// Career drive to make a mark through cooperation (0–1, fixed for the officer).
+    pub ambition: f64,
+    /// Fear of being seen as too close to the counterpart (0–1).
+    pub fear: f64,
+    /// The officer's disposition: the fear it fades back to once events are past (0–1, fixed
+    /// for the officer, drawn from the population's `fear`).
+    pub disposition: f64,
+    /// Accumulated foreign-contact exposure (contacts, weighted for experts).
+    pub exposure: f64,
+    /// The first step at which the post is filled: before it, a removed officer's post is
+    /// empty (no decision, no contact, not counted in `officers.<service>`).
+    pub filled_from: u32,
+    /// A private expert tied to the service rather than a career officer.
+    pub expert: bool,
+    /// Secretly recruited by the counterpart.
+    pub mole: bool,
+    /// Shared this step.
+    pub shared: bool,
+}
+
+impl Officer {
+    /// Whether the post is filled in step `step`.
+    #[inline]
+    pub fn filled(&self, step: u32) -> bool {
+        step >= self.filled_from
+    }
+}
+
+/// The officers of one desk, one array per field; slot `i` of every array is post `i`.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Officers {
+    pub trust: Vec<f64>,
+    pub ambition: Vec<f64>,
+    pub fear: Vec<f64>,
+    pub disposition: Vec<f64>,
+    pub exposure: Vec<f64>,
+    /// What one contact adds to the post's exposure (`expert_exposure` for an expert's post,
+    /// else 1): fixed per post, since a newcomer takes the post's kind.
+    pub exposure_weight: Vec<f64>,
+    pub filled_from: Vec<u32>,
+    pub expert: Vec<bool>,
+    pub mole: Vec<bool>,
+    pub shared: Vec<bool>,
+}
+
+impl Officers {
+    /// The officers of `officers`, in slot order; an expert's contact weighs
+    /// `expert_exposure`.
+    pub fn new(officers: &[Officer], expert_exposure: f64) -> Officers {
+        let field = |f: fn(&Officer) -> f64| officers.iter().map(f).collect();
+        Officers {
+            trust: field(|o| o.trust),
+            ambition: field(|o| o.ambition),
+            fear: field(|o| o.fear),
+            disposition: field(|o| o.disposition),
+            exposure: field(|o| o.exposure),
+            exposure_weight: officers
+                .iter()
+                .map(|o| if o.expert { expert_exposure } else { 1.0 })
+                .collect(),
+            filled_from: officers.iter().map(|o| o.filled_from).collect(),
+            expert: officers.iter().map(|o| o.expert).collect(),
+            mole: officers.iter().map(|o| o.mole).collect(),
+            shared: officers.iter().map(|o| o.shared).collect(),
+        }
+    }
+
+    /// The number of posts.
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.trust.len()
+    }
+
+    /// The officer on post `slot`.
+    #[inline]
+    pub fn get(&self, slot: usize) -> Officer {
+        Officer {
+            trust: self.trust[slot],
+            ambition: self.ambition[slot],
+            fear: self.fear[slot],
+            disposition: self.disposition[slot],
+            exposure: self.exposure[slot],
+            filled_from: self.filled_from[slot],
+            expert: self.expert[slot],
+            mole: self.mole[slot],
+            shared: self.shared[slot],
+        }
+    }
+
+    /// Seats `officer` on post `slot` (its kind, expert or not, is the post's).
+    pub fn set(&mut self, slot: usize, officer: Officer) {
+        self.trust[slot] = officer.trust;
+        self.ambition[slot] = officer.ambition;
+        self.fear[slot] = officer.fear;
+        self.disposition[slot] = officer.disposition;
+        self.exposure[slot] = officer.exposure;
+        self.filled_from[slot] = officer.filled_from;
+        self.mole[slot] = officer.mole;
+        self.shared[slot] = officer.shared;
+    }
+
+    /// The fields a pair exchange reads and writes, borrowed apart.
+    pub fn posts(&mut self) -> Posts<'_> {
+        Posts {
+            shared: &self.shared,
+            filled_from: &self.filled_from,
+            fear: &self.fear,
+            exposure_weight: &self.exposure_weight,
+            exposure: &mut self.exposure,
+            trust: &mut self.trust,
+            mole: &mut self.mole,
+        }
+    }
+
+    /// Every officer, in slot order (allocates: for inspection, not for the step).
+    pub fn to_vec(&self) -> Vec<Officer> {
+        (0..self.len()).map(|slot| self.get(slot)).collect()
+    }
+}
+
+/// The fields of a desk's officers that a pair exchange uses, as separate slices: a slice
+/// held in a local stays in registers, where a field of a borrowed struct would be reloaded
+/// after every store.
+pub(super) struct Posts<'o> {
+    pub shared: &'o [bool],
+    pub filled_from: &'o [u32],
+    pub fear: &'o [f64],
+    pub exposure_weight: &'o [f64],
+    pub exposure: &'o mut [f64],
+    pub trust: &'o mut [f64],
+    pub mole: &'o mut [bool],
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn officers_read_back_as_seated() {
+        let officer = |slot: u32| Officer {
+            trust: 0.1 * f64::from(slot),
+            ambition: 0.5,
+            fear: 0.2,
+            disposition: 0.3,
+            exposure: f64::from(slot),
+            filled_from: slot,
+            expert: slot == 1,
+            mole: slot == 2,
+            shared: slot == 0,
+        };
+        let seated: Vec<Officer> = (0..3).map(officer).collect();
+        let mut officers = Officers::new(&seated, 2.5);
+        assert_eq!(officers.to_vec(), seated);
+        assert_eq!(officers.exposure_weight, vec![1.0, 2.5, 1.0]);
+        let newcomer = Officer {
+            expert: false,
+            ..officer(7)
+        };
+        officers.set(1, newcomer);
+        // The post keeps its kind: an expert's post stays an expert's post.
+        assert_eq!(
+            officers.get(1),
+            Officer {
+                expert: true,
+                ..newcomer
+            }
+        );
+        assert!(officers.get(2).filled(2) && !officers.get(2).filled(1));
+    }
+}
