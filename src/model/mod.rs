@@ -374,8 +374,6 @@ impl<'a> Model<'a> {
         }
     }
 
-    // Not inlined into `step`: on its own the loop keeps its values in registers.
-    #[inline(never)]
     fn exchange(&mut self) {
         let scenario = self.scenario;
         let p = &scenario.params;
@@ -418,40 +416,7 @@ impl<'a> Model<'a> {
                 successes: 0,
             };
             let (da, db) = two_mut(&mut self.desks, block.a, block.b);
-            let (mut a, mut b) = (da.officers.posts(), db.officers.posts());
-            let (na, nb) = (a.shared.len(), b.shared.len());
-            if na == nb {
-                // Desks of equal size (the usual case) pair post by post. The pairs in contact
-                // are found 64 at a time as a bit mask, without a branch per pair (whether a
-                // pair has contact is random from pair to pair); then the work, for those
-                // alone.
-                for first in (0..pairs).step_by(64) {
-                    let posts = first..(first + 64).min(pairs);
-                    let mut mask = contact_mask(
-                        step,
-                        [&a.shared[posts.clone()], &b.shared[posts.clone()]],
-                        [&a.filled_from[posts.clone()], &b.filled_from[posts]],
-                    );
-                    while mask != 0 {
-                        let k = first + mask.trailing_zeros() as usize;
-                        mask &= mask - 1;
-                        exchange.contact(&mut a, &mut b, Contact { k, a: k, b: k }, words);
-                    }
-                }
-            } else {
-                // Slots k mod |a| and k mod |b|, advanced without a division per pair.
-                let (mut ia, mut ib) = (0, 0);
-                for k in 0..pairs {
-                    let contact = (a.shared[ia] | b.shared[ib])
-                        & (step >= a.filled_from[ia])
-                        & (step >= b.filled_from[ib]);
-                    if contact {
-                        exchange.contact(&mut a, &mut b, Contact { k, a: ia, b: ib }, words);
-                    }
-                    ia = if ia + 1 == na { 0 } else { ia + 1 };
-                    ib = if ib + 1 == nb { 0 } else { ib + 1 };
-                }
-            }
+            exchange.run(da.officers.posts(), db.officers.posts(), step, pairs, words);
             da.exchanges += exchange.exchanges;
             db.exchanges += exchange.exchanges;
             self.successes[c] += exchange.successes;
@@ -487,10 +452,13 @@ impl<'a> Model<'a> {
                 ..Tally::default()
             };
             for i in 0..n {
-                trust[i] = rules::relax(trust[i], memory, drift);
-                fear[i] = rules::relax(fear[i], disposition[i], decay);
-                tally.trust += trust[i];
-                tally.fear += fear[i];
+                let (t, f) = (
+                    rules::relax(trust[i], memory, drift),
+                    rules::relax(fear[i], disposition[i], decay),
+                );
+                (trust[i], fear[i]) = (t, f);
+                tally.trust += t;
+                tally.fear += f;
                 tally.filled += u32::from(step32 >= filled_from[i]);
                 tally.moles += u32::from(mole[i]);
             }
@@ -777,13 +745,67 @@ struct BlockStep<'s> {
 }
 
 impl BlockStep<'_> {
+    /// Every pair of the block in step `step`: `pairs` pairs of posts of `a` and `b`, and the
+    /// block's contact words of the step. A function of its own, not inlined into the step, so
+    /// that the loops keep what they need in registers.
+    #[inline(never)]
+    fn run(&mut self, mut a: Posts, mut b: Posts, step: u32, pairs: usize, words: &[u32]) {
+        let (na, nb) = (a.shared.len(), b.shared.len());
+        let (mut exchanges, mut successes) = (0, 0);
+        if na == nb {
+            // Desks of equal size (the usual case) pair post by post. The pairs in contact are
+            // found 64 at a time as a bit mask, without a branch per pair (whether a pair has
+            // contact is random from pair to pair); then the work, for those alone.
+            for first in (0..pairs).step_by(64) {
+                let posts = first..(first + 64).min(pairs);
+                let mut mask = contact_mask(
+                    step,
+                    [&a.shared[posts.clone()], &b.shared[posts.clone()]],
+                    [&a.filled_from[posts.clone()], &b.filled_from[posts]],
+                );
+                while mask != 0 {
+                    let k = first + mask.trailing_zeros() as usize;
+                    mask &= mask - 1;
+                    let (exchanged, succeeded) =
+                        self.contact(&mut a, &mut b, Contact { k, a: k, b: k }, words);
+                    exchanges += exchanged;
+                    successes += succeeded;
+                }
+            }
+        } else {
+            // Slots k mod |a| and k mod |b|, advanced without a division per pair.
+            let (mut ia, mut ib) = (0, 0);
+            for k in 0..pairs {
+                let contact = (a.shared[ia] | b.shared[ib])
+                    & (step >= a.filled_from[ia])
+                    & (step >= b.filled_from[ib]);
+                if contact {
+                    let (exchanged, succeeded) =
+                        self.contact(&mut a, &mut b, Contact { k, a: ia, b: ib }, words);
+                    exchanges += exchanged;
+                    successes += succeeded;
+                }
+                ia = if ia + 1 == na { 0 } else { ia + 1 };
+                ib = if ib + 1 == nb { 0 } else { ib + 1 };
+            }
+        }
+        self.exchanges += exchanges;
+        self.successes += successes;
+    }
+
     /// The contact of pair `contact.k` (posts `contact.a` of desk `A` and `contact.b` of desk
-    /// `B`); `words` are the block's contact words of the step. Whether the pair exchanges or
-    /// succeeds is random from pair to pair, so those outcomes are computed without branches
-    /// (a pair that does not exchange keeps its trust); only the rare recruitment attempts
-    /// branch.
+    /// `B`); `words` are the block's contact words of the step. Returns whether the pair
+    /// exchanged and whether the exchange was a joint success (1 or 0). Whether the pair
+    /// exchanges or succeeds is random from pair to pair, so those outcomes are computed
+    /// without branches; only the rare recruitment attempts branch.
     #[inline(always)]
-    fn contact(&mut self, a: &mut Posts, b: &mut Posts, contact: Contact, words: &[u32]) {
+    fn contact(
+        &mut self,
+        a: &mut Posts,
+        b: &mut Posts,
+        contact: Contact,
+        words: &[u32],
+    ) -> (u32, u32) {
         let (k, ia, ib) = (contact.k, contact.a, contact.b);
         a.exposure[ia] += a.exposure_weight[ia];
         b.exposure[ib] += b.exposure_weight[ib];
@@ -801,8 +823,6 @@ impl BlockStep<'_> {
             };
         a.trust[ia] = rules::gain(a.trust[ia], rate);
         b.trust[ib] = rules::gain(b.trust[ib], rate);
-        self.exchanges += u32::from(both);
-        self.successes += u32::from(success);
         // Each side may use the contact to recruit the other: one word decides, an attempt on
         // A at the bottom of [0, 1), one on B at the top.
         let u = streams::word_uniform(word[contact_word::ATTEMPT]);
@@ -814,6 +834,7 @@ impl BlockStep<'_> {
             let words = 8 * pair + pair_rare_word::ON_B;
             b.mole[ib] |= self.attempt(b.fear[ib], Target::B, words);
         }
+        (u32::from(both), u32::from(success))
     }
 
     /// A recruitment attempt (7.5) on an officer of side `target` with fear `fear`: caught (a
@@ -881,5 +902,28 @@ fn two_mut<T>(items: &mut [T], i: usize, j: usize) -> (&mut T, &mut T) {
     } else {
         let (left, right) = items.split_at_mut(i);
         (&mut right[0], &mut left[j])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn contact_needs_a_sharer_and_both_posts_filled() {
+        // Posts 0–5 of side A and B: who shares, and from which step each post is filled.
+        let shared_a = [true, false, false, true, true, false];
+        let shared_b = [false, true, false, true, false, true];
+        let filled_a = [0, 0, 0, 0, 0, 9];
+        let filled_b = [0, 0, 0, 0, 9, 0];
+        let mask = contact_mask(5, [&shared_a, &shared_b], [&filled_a, &filled_b]);
+        // Pair 2: nobody shares; pair 4: B's post is empty until step 9; pair 5: A's is.
+        assert_eq!(mask, 0b001011);
+        let later = contact_mask(9, [&shared_a, &shared_b], [&filled_a, &filled_b]);
+        assert_eq!(later, 0b111011);
+        // A full word of 64 pairs sets the top bit.
+        let all = [true; 64];
+        let filled = [0u32; 64];
+        assert_eq!(contact_mask(0, [&all, &all], [&filled, &filled]), u64::MAX);
     }
 }

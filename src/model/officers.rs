@@ -112,16 +112,18 @@ impl Officers {
         self.shared[slot] = officer.shared;
     }
 
-    /// The fields a pair exchange reads and writes, borrowed apart.
+    /// The fields a pair exchange reads and writes, borrowed apart, each cut to the number of
+    /// posts (one length for all, which the bounds checks then share).
     pub fn posts(&mut self) -> Posts<'_> {
+        let n = self.len();
         Posts {
-            shared: &self.shared,
-            filled_from: &self.filled_from,
-            fear: &self.fear,
-            exposure_weight: &self.exposure_weight,
-            exposure: &mut self.exposure,
-            trust: &mut self.trust,
-            mole: &mut self.mole,
+            shared: &self.shared[..n],
+            filled_from: &self.filled_from[..n],
+            fear: &self.fear[..n],
+            exposure_weight: &self.exposure_weight[..n],
+            exposure: &mut self.exposure[..n],
+            trust: &mut self.trust[..n],
+            mole: &mut self.mole[..n],
         }
     }
 
