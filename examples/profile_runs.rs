@@ -1,0 +1,45 @@
+//! Runs a scenario's runs one after the other on one thread, for profilers:
+//!
+//! ```text
+//! cargo build --release --example profile_runs
+//! valgrind --tool=callgrind target/release/examples/profile_runs scenarios/us-russia-2011-2017.toml 20
+//! ```
+//!
+//! Prints the mean wall time per run. Only the model and the observation of its series run
+//! (no summaries, no files), so a profile shows where a run's own time goes.
+
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use liaison::runner::{Prepared, run_once};
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (Some(path), Some(runs)) = (args.first(), args.get(1)) else {
+        eprintln!("usage: profile_runs SCENARIO RUNS");
+        return ExitCode::from(2);
+    };
+    let Ok(runs) = runs.parse::<u32>() else {
+        eprintln!("profile_runs: RUNS must be a whole number, not `{runs}`");
+        return ExitCode::from(2);
+    };
+    let loaded = match liaison::scenario::load(Path::new(path)) {
+        Ok(loaded) => loaded,
+        Err(error) => {
+            eprintln!("{error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let prepared = Prepared::new(&loaded.scenario, loaded.scenario.seed);
+    let mut record = vec![0.0; prepared.record_len()];
+    let start = Instant::now();
+    for run in 0..runs {
+        run_once(&prepared, run, &mut record);
+        std::hint::black_box(&record);
+    }
+    if runs > 0 {
+        println!("{:?} per run", start.elapsed() / runs);
+    }
+    ExitCode::SUCCESS
+}
