@@ -183,6 +183,47 @@ impl LogisticBrackets {
         None
     }
 
+    /// Two decisions at once, in the two lanes of SSE2 registers (every x86-64 processor has
+    /// them): for draws `u` and logits `z`, bit `j` of the first result says whether decision
+    /// `j` is decided by the bracket, and bit `j` of the second what it is (`true`: shares).
+    /// Lane by lane the same operations as [`LogisticBrackets::bracketed`], so the same
+    /// decisions.
+    ///
+    /// # Safety
+    /// Callable where SSE2 is available, which is every x86-64 processor (a function enabling a
+    /// target feature is `unsafe` to call from one that does not name it).
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "sse2")]
+    #[inline]
+    pub fn bracketed_two(
+        &self,
+        u: std::arch::x86_64::__m128d,
+        z: std::arch::x86_64::__m128d,
+        permission: f64,
+    ) -> (i32, i32) {
+        use std::arch::x86_64::*;
+        const HALF: f64 = (BRACKET_POINTS - 1) as f64 / 2.0;
+        let position = _mm_mul_pd(
+            _mm_add_pd(z, _mm_set1_pd(BRACKET_RANGE)),
+            _mm_set1_pd(BRACKET_DENSITY),
+        );
+        let distance = _mm_andnot_pd(_mm_set1_pd(-0.0), _mm_sub_pd(position, _mm_set1_pd(HALF)));
+        let inside = _mm_cmplt_pd(distance, _mm_set1_pd(HALF));
+        // Truncated to 32 bits as in the scalar decision; a lane outside the table gives an
+        // index that the mask keeps in range and `inside` then ignores.
+        let truncated = _mm_cvttpd_epi32(position);
+        let i0 = _mm_cvtsi128_si32(truncated) as u32 as usize & (BRACKET_POINTS - 2);
+        let i1 = _mm_cvtsi128_si32(_mm_shuffle_epi32::<1>(truncated)) as u32 as usize
+            & (BRACKET_POINTS - 2);
+        let permission = _mm_set1_pd(permission);
+        let low = _mm_mul_pd(_mm_set_pd(self.0[i1], self.0[i0]), permission);
+        let high = _mm_mul_pd(_mm_set_pd(self.0[i1 + 1], self.0[i0 + 1]), permission);
+        let below_low = _mm_cmplt_pd(u, low);
+        let inside_bracket = _mm_andnot_pd(below_low, _mm_cmplt_pd(u, high));
+        let decided = _mm_andnot_pd(inside_bracket, inside);
+        (_mm_movemask_pd(decided), _mm_movemask_pd(below_low))
+    }
+
     /// The decision with `logistic` computed: for draws inside the bracket of `z` and logits
     /// outside the table.
     #[cold]
@@ -315,6 +356,45 @@ mod tests {
             assert_eq!(shares(p, z, permission), p < p);
         }
         assert_eq!(mismatches, 0);
+    }
+
+    #[test]
+    #[cfg(target_arch = "x86_64")]
+    fn two_lane_decisions_equal_the_one_lane_ones() {
+        use std::arch::x86_64::_mm_set_pd;
+        let brackets = LogisticBrackets::get();
+        let mut state = 99u64;
+        let mut next = || {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let (mut inside, mut outside) = (0, 0);
+        for k in 0..100_000 {
+            // Logits inside and outside the table, draws anywhere and right at the bracket.
+            let z = [(next() - 0.5) * 80.0, (next() - 0.5) * 8.0];
+            let permission = [1.0, 0.37, 0.0][k % 3];
+            let at_bracket = logistic(z[1]) * permission;
+            let u = [next(), if k % 2 == 0 { next() } else { at_bracket }];
+            // SAFETY: SSE2 is part of x86-64.
+            let (decided, shares) = unsafe {
+                brackets.bracketed_two(_mm_set_pd(u[1], u[0]), _mm_set_pd(z[1], z[0]), permission)
+            };
+            for lane in 0..2 {
+                let one = brackets.bracketed(u[lane], bracket_position(z[lane]), permission);
+                let bit = |mask: i32| mask >> lane & 1 == 1;
+                assert_eq!(one.is_some(), bit(decided), "lane {lane} of {u:?} {z:?}");
+                if let Some(decision) = one {
+                    assert_eq!(decision, bit(shares), "lane {lane} of {u:?} {z:?}");
+                    inside += 1;
+                } else {
+                    outside += 1;
+                }
+            }
+        }
+        // Both kinds of outcome occurred.
+        assert!(inside > 100_000 && outside > 1_000, "{inside} {outside}");
     }
 
     #[test]
