@@ -90,10 +90,15 @@ impl Tally {
     }
 
     fn add(&mut self, o: &Officer, step: u32) {
-        self.trust += o.trust;
-        self.fear += o.fear;
-        self.filled += u32::from(step >= o.filled_from);
-        self.moles += u32::from(o.mole);
+        self.add_fields(o.trust, o.fear, step >= o.filled_from, o.mole);
+    }
+
+    #[inline]
+    fn add_fields(&mut self, trust: f64, fear: f64, filled: bool, mole: bool) {
+        self.trust += trust;
+        self.fear += fear;
+        self.filled += u32::from(filled);
+        self.moles += u32::from(mole);
     }
 
     fn remove(&mut self, o: &Officer, step: u32) {
@@ -412,14 +417,13 @@ impl<'a> Model<'a> {
                 first_pair,
                 rare: &mut block.rare,
                 pending: &mut self.pending,
-                exchanges: 0,
-                successes: 0,
             };
             let (da, db) = two_mut(&mut self.desks, block.a, block.b);
-            exchange.run(da.officers.posts(), db.officers.posts(), step, pairs, words);
-            da.exchanges += exchange.exchanges;
-            db.exchanges += exchange.exchanges;
-            self.successes[c] += exchange.successes;
+            let (exchanges, successes) =
+                exchange.run(da.officers.posts(), db.officers.posts(), step, pairs, words);
+            da.exchanges += exchanges;
+            db.exchanges += exchanges;
+            self.successes[c] += successes;
         }
     }
 
@@ -457,10 +461,7 @@ impl<'a> Model<'a> {
                     rules::relax(fear[i], disposition[i], decay),
                 );
                 (trust[i], fear[i]) = (t, f);
-                tally.trust += t;
-                tally.fear += f;
-                tally.filled += u32::from(step32 >= filled_from[i]);
-                tally.moles += u32::from(mole[i]);
+                tally.add_fields(t, f, step32 >= filled_from[i], mole[i]);
             }
             desk.tally = tally;
             if tally.moles == 0 {
@@ -702,6 +703,17 @@ struct DeskDecision {
     brackets: &'static rules::LogisticBrackets,
 }
 
+impl DeskDecision {
+    /// The decision (7.3) of one officer with share word `word` and (trust, ambition, fear)
+    /// `state`, whose post is filled.
+    #[inline]
+    fn one(&self, word: u32, [trust, ambition, fear]: [f64; 3]) -> bool {
+        let u = streams::word_uniform(word);
+        let z = rules::officer_logit(&self.weights, self.base, trust, ambition, fear);
+        self.brackets.shares_clamped(u, z, self.permission)
+    }
+}
+
 /// The share decisions (7.3) of the officers of a desk, from the step's share `words` (one
 /// per post); returns how many share. A function of its own, not inlined into the step, so
 /// that the loop keeps all it needs in registers.
@@ -722,9 +734,8 @@ fn decide_desk(officers: &mut Officers, words: &[u32], d: DeskDecision) -> u32 {
     #[cfg(not(target_arch = "x86_64"))]
     let (done, mut shared) = (0, 0);
     for i in done..n {
-        let u = streams::word_uniform(words[i]);
-        let z = rules::officer_logit(&d.weights, d.base, trust[i], ambition[i], fear[i]);
-        let decision = (d.step >= filled_from[i]) & d.brackets.shares_clamped(u, z, d.permission);
+        let decision =
+            (d.step >= filled_from[i]) & d.one(words[i], [trust[i], ambition[i], fear[i]]);
         decisions[i] = decision;
         shared += u32::from(decision);
     }
@@ -773,11 +784,7 @@ fn decide_in_twos(
         let (mut first, mut second) = (shares & 1 != 0, shares & 2 != 0);
         if decided != 3 {
             // Rare: a draw inside its bracket, or a logit outside the table.
-            let one = |k: usize| {
-                let u = streams::word_uniform(words[k]);
-                let z = rules::officer_logit(&d.weights, d.base, trust[k], ambition[k], fear[k]);
-                d.brackets.shares_clamped(u, z, d.permission)
-            };
+            let one = |k: usize| d.one(words[k], [trust[k], ambition[k], fear[k]]);
             (first, second) = (one(i), one(j));
         }
         decisions[i] = (d.step >= filled_from[i]) & first;
@@ -800,18 +807,22 @@ struct BlockStep<'s> {
     /// The block's rare draws.
     rare: &'s mut Stream,
     pending: &'s mut Vec<Scandal>,
-    /// Reciprocated exchanges so far.
-    exchanges: u32,
-    /// Joint successes so far.
-    successes: u32,
 }
 
 impl BlockStep<'_> {
     /// Every pair of the block in step `step`: `pairs` pairs of posts of `a` and `b`, and the
-    /// block's contact words of the step. A function of its own, not inlined into the step, so
-    /// that the loops keep what they need in registers.
+    /// block's contact words of the step; returns the reciprocated exchanges and the joint
+    /// successes. A function of its own, not inlined into the step, so that the loops keep
+    /// what they need in registers.
     #[inline(never)]
-    fn run(&mut self, mut a: Posts, mut b: Posts, step: u32, pairs: usize, words: &[u32]) {
+    fn run(
+        &mut self,
+        mut a: Posts,
+        mut b: Posts,
+        step: u32,
+        pairs: usize,
+        words: &[u32],
+    ) -> (u32, u32) {
         let (na, nb) = (a.shared.len(), b.shared.len());
         let (mut exchanges, mut successes) = (0, 0);
         if na == nb {
@@ -838,10 +849,8 @@ impl BlockStep<'_> {
             // Slots k mod |a| and k mod |b|, advanced without a division per pair.
             let (mut ia, mut ib) = (0, 0);
             for k in 0..pairs {
-                let contact = (a.shared[ia] | b.shared[ib])
-                    & (step >= a.filled_from[ia])
-                    & (step >= b.filled_from[ib]);
-                if contact {
+                let shared = [a.shared[ia], b.shared[ib]];
+                if in_contact(step, shared, [a.filled_from[ia], b.filled_from[ib]]) {
                     let (exchanged, succeeded) =
                         self.contact(&mut a, &mut b, Contact { k, a: ia, b: ib }, words);
                     exchanges += exchanged;
@@ -851,8 +860,7 @@ impl BlockStep<'_> {
                 ib = if ib + 1 == nb { 0 } else { ib + 1 };
             }
         }
-        self.exchanges += exchanges;
-        self.successes += successes;
+        (exchanges, successes)
     }
 
     /// The contact of pair `contact.k` (posts `contact.a` of desk `A` and `contact.b` of desk
@@ -944,8 +952,15 @@ fn contact_mask(step: u32, shared: [&[bool]; 2], filled_from: [&[u32]; 2]) -> u6
         .zip(filled_from[0].iter().zip(filled_from[1]))
         .enumerate()
         .fold(0, |mask, (j, ((&sa, &sb), (&fa, &fb)))| {
-            mask | (u64::from((sa | sb) & (step >= fa) & (step >= fb)) << j)
+            mask | (u64::from(in_contact(step, [sa, sb], [fa, fb])) << j)
         })
+}
+
+/// Whether two posts facing each other are in contact in step `step`: someone shares and
+/// both posts are filled (`shared` and `filled_from` of side `A`, then of side `B`).
+#[inline]
+fn in_contact(step: u32, shared: [bool; 2], filled_from: [u32; 2]) -> bool {
+    (shared[0] | shared[1]) & (step >= filled_from[0]) & (step >= filled_from[1])
 }
 
 /// The side of a pair block a recruitment attempt targets.

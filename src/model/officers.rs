@@ -31,14 +31,6 @@ pub struct Officer {
     pub shared: bool,
 }
 
-impl Officer {
-    /// Whether the post is filled in step `step`.
-    #[inline]
-    pub fn filled(&self, step: u32) -> bool {
-        step >= self.filled_from
-    }
-}
-
 /// The officers of one desk, one array per field; slot `i` of every array is post `i`.
 #[derive(Debug, Clone, Default)]
 pub(super) struct Officers {
@@ -180,6 +172,5 @@ mod tests {
                 ..newcomer
             }
         );
-        assert!(officers.get(2).filled(2) && !officers.get(2).filled(1));
     }
 }
