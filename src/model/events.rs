@@ -36,7 +36,7 @@ impl Model<'_> {
                             continue;
                         }
                         involved_any = true;
-                        for trust in &mut desk.officers.trust {
+                        for trust in desk.officers.trust_mut() {
                             *trust = rules::gain(*trust, p.event_success_gain * m);
                         }
                         desk.memory = rules::heal(desk.memory, baseline, p.memory_repair, m);
@@ -78,7 +78,7 @@ impl Model<'_> {
                         && event.channels.contains(&spec.channel)
                     {
                         self.betray(d, p.shock_betrayal * m);
-                        for fear in &mut self.desks[d].officers.fear {
+                        for fear in self.desks[d].officers.fear_mut() {
                             *fear = rules::gain(*fear, p.shock_fear * m);
                         }
                     }
@@ -123,7 +123,7 @@ impl Model<'_> {
                     // Fear spreads through the whole hunting service, not only the hunted channels.
                     for (spec, desk) in scenario.desks.iter().zip(&mut self.desks) {
                         if spec.service == hunter {
-                            for fear in &mut desk.officers.fear {
+                            for fear in desk.officers.fear_mut() {
                                 *fear = rules::gain(*fear, p.hunt_fear * m);
                             }
                         }

@@ -17,7 +17,11 @@
 //! Before the first recorded step, `horizon.spin_up` years of steps run without events, so
 //! that a run starts from the model's own equilibrium for the scenario's conditions.
 
+mod decide;
 mod events;
+mod exchange;
+mod fade;
+mod four;
 mod officers;
 mod params;
 pub mod rules;
@@ -32,7 +36,8 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Normal};
 
 use crate::scenario::{Dist, Scenario};
-use officers::{Officers, Posts};
+use exchange::{BlockStep, Side};
+use officers::{LANES, Officers};
 use streams::{Stream, StreamKeys};
 
 /// A desk's officers, its memory and its random streams.
@@ -45,6 +50,10 @@ struct DeskState {
     detect: Stream,
     /// Rare draws: words `8·(step·n + slot) + j`.
     rare: Stream,
+    /// The desk's part of the sharing logit this step ([`rules::desk_logit`]).
+    share_base: f64,
+    /// The effective permission on the desk's channel this step, in [0, 1].
+    share_permission: f64,
     /// Institutional trust of the desk's service in its counterpart on the channel.
     trust: f64,
     /// The memory level: what the desk's trust fades back to. Betrayals lower it; only joint
@@ -123,23 +132,6 @@ struct PairBlock {
     rare: Stream,
 }
 
-/// Word offsets within a pair's two contact words.
-mod contact_word {
-    pub const SUCCESS: usize = 0;
-    /// One word decides a recruitment attempt on either side (7.5).
-    pub const ATTEMPT: usize = 1;
-}
-
-/// Word offsets within a pair's eight rare words: catch, turn, public for an attempt on `A`,
-/// then the same for `B`.
-mod pair_rare_word {
-    pub const ON_A: u64 = 0;
-    pub const ON_B: u64 = 3;
-    pub const CATCH: u64 = 0;
-    pub const TURN: u64 = 1;
-    pub const PUBLIC: u64 = 2;
-}
-
 /// Word offsets within a desk slot's eight rare words.
 mod desk_rare_word {
     pub const DETECTED_PUBLIC: u64 = 0;
@@ -184,7 +176,7 @@ pub struct Model<'a> {
     ranking: Vec<usize>,
     /// The logistic bracket table of the share decision.
     brackets: &'static rules::LogisticBrackets,
-    /// Scratch for a desk's share words of a step (as long as the largest desk).
+    /// Scratch for a desk's share words of a step (as long as the largest desk, padded).
     words: Vec<u32>,
     /// Scratch for a pair block's contact words of a step (two per pair of the largest block).
     pair_words: Vec<u32>,
@@ -242,6 +234,8 @@ impl<'a> Model<'a> {
                     rare: Stream::new(&desk_keys.rare, run),
                     exchanges: 0,
                     shared: 0,
+                    share_base: 0.0,
+                    share_permission: 0.0,
                 }
             })
             .collect();
@@ -260,7 +254,7 @@ impl<'a> Model<'a> {
                 rare: Stream::new(&block.rare, run),
             })
             .collect();
-        let largest = desks.iter().map(|d| d.officers.len()).max().unwrap_or(0);
+        let largest = desks.iter().map(|d| d.officers.lanes()).max().unwrap_or(0);
         let total: usize = desks.iter().map(|d| d.officers.len()).sum();
         Model {
             scenario,
@@ -284,7 +278,14 @@ impl<'a> Model<'a> {
             ranking: Vec::with_capacity(largest),
             brackets: rules::LogisticBrackets::get(),
             words: vec![0; largest],
-            pair_words: vec![0; 2 * pairs.iter().map(|p| p.pairs).max().unwrap_or(0)],
+            pair_words: vec![
+                0;
+                2 * pairs
+                    .iter()
+                    .map(|p| p.pairs.next_multiple_of(LANES))
+                    .max()
+                    .unwrap_or(0)
+            ],
             desks,
             pairs,
         }
@@ -342,9 +343,6 @@ impl<'a> Model<'a> {
         let scenario = self.scenario;
         let p = &scenario.params;
         let n_services = scenario.services.len();
-        let step = self.step;
-        let brackets = self.brackets;
-        let weights = rules::OfficerWeights::of(p);
         for (spec, desk) in scenario.desks.iter().zip(&mut self.desks) {
             let service = &scenario.services[spec.service].spec;
             let channel = &scenario.channels[spec.channel].spec;
@@ -358,25 +356,15 @@ impl<'a> Model<'a> {
                 self.threat[spec.channel],
                 self.engagement[cell],
             );
-            let n = desk.officers.len();
-            // The step's share words of the desk, read at once (words `k·n … k·n + n − 1`),
-            // in place in the stream's cache unless they straddle two chunks.
-            let words = desk
-                .share
-                .words(u64::from(step) * n as u64, &mut self.words[..n]);
-            let shared = decide_desk(
-                &mut desk.officers,
-                words,
-                DeskDecision {
-                    step,
-                    base,
-                    permission,
-                    weights,
-                    brackets,
-                },
-            );
-            desk.shared = shared;
+            desk.share_base = base;
+            desk.share_permission = permission;
         }
+        let decisions = decide::StepDecisions {
+            step: self.step,
+            weights: rules::OfficerWeights::of(p),
+            brackets: self.brackets,
+        };
+        decide::decide_desks(&mut self.desks, decisions, &mut self.words);
     }
 
     fn exchange(&mut self) {
@@ -404,10 +392,12 @@ impl<'a> Model<'a> {
             };
             let pairs = block.pairs;
             let first_pair = u64::from(step) * pairs as u64;
-            // The step's contact words of the block (two per pair, contiguous), read at once.
-            let words = block
-                .contact
-                .words(2 * first_pair, &mut self.pair_words[..2 * pairs]);
+            // The step's contact words of the block (two per pair, contiguous, and a few after
+            // them for the padding's pairs, which are never in contact), read at once.
+            let words = block.contact.words(
+                2 * first_pair,
+                &mut self.pair_words[..2 * pairs.next_multiple_of(LANES)],
+            );
             let mut exchange = BlockStep {
                 p,
                 channel: c,
@@ -420,7 +410,7 @@ impl<'a> Model<'a> {
             };
             let (da, db) = two_mut(&mut self.desks, block.a, block.b);
             let (exchanges, successes) =
-                exchange.run(da.officers.posts(), db.officers.posts(), step, pairs, words);
+                exchange.run(&mut da.officers, &mut db.officers, step, pairs, words);
             da.exchanges += exchanges;
             db.exchanges += exchanges;
             self.successes[c] += successes;
@@ -433,8 +423,13 @@ impl<'a> Model<'a> {
     fn fade_and_detect(&mut self) {
         let scenario = self.scenario;
         let p = &scenario.params;
+        fade::fade_desks(&mut self.desks, self.step, p.trust_drift, p.fear_decay);
         let step = u64::from(self.step);
         for d in 0..self.desks.len() {
+            let tally = self.desks[d].tally;
+            if tally.moles == 0 {
+                continue;
+            }
             let spec = &scenario.desks[d];
             let service = &scenario.services[spec.service].spec;
             let detection = rules::mole_detection_probability(
@@ -442,31 +437,7 @@ impl<'a> Model<'a> {
                 service.vigilance,
                 self.suspicion[spec.service],
             );
-            let desk = &mut self.desks[d];
-            let memory = desk.memory;
-            let (step32, drift, decay) = (self.step, p.trust_drift, p.fear_decay);
-            let o = &mut desk.officers;
-            let n = o.len();
-            // Every field cut to the desk's size, so that the loop needs no bounds checks.
-            let (trust, fear) = (&mut o.trust[..n], &mut o.fear[..n]);
-            let (disposition, filled_from, mole) =
-                (&o.disposition[..n], &o.filled_from[..n], &o.mole[..n]);
-            let mut tally = Tally {
-                step: step32,
-                ..Tally::default()
-            };
-            for i in 0..n {
-                let (t, f) = (
-                    rules::relax(trust[i], memory, drift),
-                    rules::relax(fear[i], disposition[i], decay),
-                );
-                (trust[i], fear[i]) = (t, f);
-                tally.add_fields(t, f, step32 >= filled_from[i], mole[i]);
-            }
-            desk.tally = tally;
-            if tally.moles == 0 {
-                continue;
-            }
+            let desk = &self.desks[d];
             let n = desk.officers.len() as u64;
             for slot in 0..desk.officers.len() {
                 if !self.desks[d].officers.mole[slot] {
@@ -566,7 +537,7 @@ impl<'a> Model<'a> {
                 };
                 let rate = p.scandal_fear * spread * s.weight;
                 let desk = &mut self.desks[d];
-                for fear in &mut desk.officers.fear {
+                for fear in desk.officers.fear_mut() {
                     *fear = rules::gain(*fear, rate);
                 }
                 // Each gain adds rate·(1 − φ): the sum gains rate·(n − Σφ).
@@ -586,7 +557,7 @@ impl<'a> Model<'a> {
         desk.trust = rules::cut(desk.trust, p.betrayal_trust_cut * w);
         desk.memory = rules::cut(desk.memory, p.memory_cut * w);
         let cut = p.betrayal_officer_cut * w;
-        for trust in &mut desk.officers.trust {
+        for trust in desk.officers.trust_mut() {
             *trust = rules::cut(*trust, cut);
         }
         desk.tally.trust = rules::cut(desk.tally.trust, cut);
@@ -677,299 +648,6 @@ impl<'a> Model<'a> {
     }
 }
 
-/// One side of a pair block as the target of recruitment attempts, this step.
-struct Side {
-    /// The target's service.
-    own: usize,
-    /// The attacker's service.
-    other: usize,
-    /// Probability that a contact is used for an attempt on this side.
-    attempt: f64,
-    /// Probability that this side's counterintelligence catches the attempt.
-    catch: f64,
-    /// Probability that a caught attempt is publicised.
-    publicity: f64,
-}
-
-/// What every officer of a desk shares in a step's decisions.
-#[derive(Clone, Copy)]
-struct DeskDecision {
-    step: u32,
-    /// The desk's part of the sharing logit.
-    base: f64,
-    /// The effective permission, in [0, 1].
-    permission: f64,
-    weights: rules::OfficerWeights,
-    brackets: &'static rules::LogisticBrackets,
-}
-
-impl DeskDecision {
-    /// The decision (7.3) of one officer with share word `word` and (trust, ambition, fear)
-    /// `state`, whose post is filled.
-    #[inline]
-    fn one(&self, word: u32, [trust, ambition, fear]: [f64; 3]) -> bool {
-        let u = streams::word_uniform(word);
-        let z = rules::officer_logit(&self.weights, self.base, trust, ambition, fear);
-        self.brackets.shares_clamped(u, z, self.permission)
-    }
-}
-
-/// The share decisions (7.3) of the officers of a desk, from the step's share `words` (one
-/// per post); returns how many share. A function of its own, not inlined into the step, so
-/// that the loop keeps all it needs in registers.
-#[inline(never)]
-fn decide_desk(officers: &mut Officers, words: &[u32], d: DeskDecision) -> u32 {
-    let n = officers.len();
-    // Every field cut to the desk's size, so that the loop needs no bounds checks.
-    let o = officers;
-    let (trust, ambition, fear) = (&o.trust[..n], &o.ambition[..n], &o.fear[..n]);
-    let (filled_from, decisions, words) = (&o.filled_from[..n], &mut o.shared[..n], &words[..n]);
-    // No branch on the decision itself (about one officer in five shares, at random, which a
-    // branch predictor cannot learn): the bracket decides nearly every draw. On x86-64 the
-    // officers go two at a time, and an odd last one alone.
-    #[cfg(target_arch = "x86_64")]
-    // SAFETY: SSE2 is part of x86-64 itself: every processor that runs this code has it.
-    let (done, mut shared) =
-        unsafe { decide_in_twos([trust, ambition, fear], words, filled_from, decisions, &d) };
-    #[cfg(not(target_arch = "x86_64"))]
-    let (done, mut shared) = (0, 0);
-    for i in done..n {
-        let decision =
-            (d.step >= filled_from[i]) & d.one(words[i], [trust[i], ambition[i], fear[i]]);
-        decisions[i] = decision;
-        shared += u32::from(decision);
-    }
-    shared
-}
-
-/// The share decisions of a desk's officers two at a time, in the two lanes of SSE2 registers
-/// (the same operations as [`rules::officer_logit`] and [`rules::LogisticBrackets::bracketed`],
-/// in the same order, so the same decisions). Returns how many officers it decided (an odd
-/// last one is left to the caller) and how many of them share.
-///
-/// # Safety
-/// Callable where SSE2 is available, which is every x86-64 processor.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "sse2")]
-fn decide_in_twos(
-    [trust, ambition, fear]: [&[f64]; 3],
-    words: &[u32],
-    filled_from: &[u32],
-    decisions: &mut [bool],
-    d: &DeskDecision,
-) -> (usize, u32) {
-    use std::arch::x86_64::*;
-    let (base, w) = (_mm_set1_pd(d.base), d.weights);
-    let (w_trust, w_ambition, w_fear) = (
-        _mm_set1_pd(w.trust),
-        _mm_set1_pd(w.ambition),
-        _mm_set1_pd(w.fear),
-    );
-    let pairs = decisions.len() / 2;
-    let mut shared = 0;
-    for pair in 0..pairs {
-        let (i, j) = (2 * pair, 2 * pair + 1);
-        let z = _mm_sub_pd(
-            _mm_add_pd(
-                _mm_add_pd(base, _mm_mul_pd(w_trust, _mm_set_pd(trust[j], trust[i]))),
-                _mm_mul_pd(w_ambition, _mm_set_pd(ambition[j], ambition[i])),
-            ),
-            _mm_mul_pd(w_fear, _mm_set_pd(fear[j], fear[i])),
-        );
-        let u = _mm_set_pd(
-            streams::word_uniform(words[j]),
-            streams::word_uniform(words[i]),
-        );
-        let (decided, shares) = d.brackets.bracketed_two(u, z, d.permission);
-        let (mut first, mut second) = (shares & 1 != 0, shares & 2 != 0);
-        if decided != 3 {
-            // Rare: a draw inside its bracket, or a logit outside the table.
-            let one = |k: usize| d.one(words[k], [trust[k], ambition[k], fear[k]]);
-            (first, second) = (one(i), one(j));
-        }
-        decisions[i] = (d.step >= filled_from[i]) & first;
-        decisions[j] = (d.step >= filled_from[j]) & second;
-        shared += u32::from(decisions[i]) + u32::from(decisions[j]);
-    }
-    (2 * pairs, shared)
-}
-
-/// One step of one pair block: what all its pairs share, and what they add up.
-struct BlockStep<'s> {
-    p: &'s Params,
-    channel: usize,
-    /// Probability that a reciprocated exchange is a joint success.
-    p_success: f64,
-    side_a: Side,
-    side_b: Side,
-    /// Index of the block's pair 0 in this step: `step·pairs`.
-    first_pair: u64,
-    /// The block's rare draws.
-    rare: &'s mut Stream,
-    pending: &'s mut Vec<Scandal>,
-}
-
-impl BlockStep<'_> {
-    /// Every pair of the block in step `step`: `pairs` pairs of posts of `a` and `b`, and the
-    /// block's contact words of the step; returns the reciprocated exchanges and the joint
-    /// successes. A function of its own, not inlined into the step, so that the loops keep
-    /// what they need in registers.
-    #[inline(never)]
-    fn run(
-        &mut self,
-        mut a: Posts,
-        mut b: Posts,
-        step: u32,
-        pairs: usize,
-        words: &[u32],
-    ) -> (u32, u32) {
-        let (na, nb) = (a.shared.len(), b.shared.len());
-        let (mut exchanges, mut successes) = (0, 0);
-        if na == nb {
-            // Desks of equal size (the usual case) pair post by post. The pairs in contact are
-            // found 64 at a time as a bit mask, without a branch per pair (whether a pair has
-            // contact is random from pair to pair); then the work, for those alone.
-            for first in (0..pairs).step_by(64) {
-                let posts = first..(first + 64).min(pairs);
-                let mut mask = contact_mask(
-                    step,
-                    [&a.shared[posts.clone()], &b.shared[posts.clone()]],
-                    [&a.filled_from[posts.clone()], &b.filled_from[posts]],
-                );
-                while mask != 0 {
-                    let k = first + mask.trailing_zeros() as usize;
-                    mask &= mask - 1;
-                    let (exchanged, succeeded) =
-                        self.contact(&mut a, &mut b, Contact { k, a: k, b: k }, words);
-                    exchanges += exchanged;
-                    successes += succeeded;
-                }
-            }
-        } else {
-            // Slots k mod |a| and k mod |b|, advanced without a division per pair.
-            let (mut ia, mut ib) = (0, 0);
-            for k in 0..pairs {
-                let shared = [a.shared[ia], b.shared[ib]];
-                if in_contact(step, shared, [a.filled_from[ia], b.filled_from[ib]]) {
-                    let (exchanged, succeeded) =
-                        self.contact(&mut a, &mut b, Contact { k, a: ia, b: ib }, words);
-                    exchanges += exchanged;
-                    successes += succeeded;
-                }
-                ia = if ia + 1 == na { 0 } else { ia + 1 };
-                ib = if ib + 1 == nb { 0 } else { ib + 1 };
-            }
-        }
-        (exchanges, successes)
-    }
-
-    /// The contact of pair `contact.k` (posts `contact.a` of desk `A` and `contact.b` of desk
-    /// `B`); `words` are the block's contact words of the step. Returns whether the pair
-    /// exchanged and whether the exchange was a joint success (1 or 0). Whether the pair
-    /// exchanges or succeeds is random from pair to pair, so those outcomes are computed
-    /// without branches; only the rare recruitment attempts branch.
-    #[inline(always)]
-    fn contact(
-        &mut self,
-        a: &mut Posts,
-        b: &mut Posts,
-        contact: Contact,
-        words: &[u32],
-    ) -> (u32, u32) {
-        let (k, ia, ib) = (contact.k, contact.a, contact.b);
-        a.exposure[ia] += a.exposure_weight[ia];
-        b.exposure[ib] += b.exposure_weight[ib];
-        let both = a.shared[ia] & b.shared[ib];
-        let word = &words[2 * k..2 * k + 2];
-        let success = both & (streams::word_uniform(word[contact_word::SUCCESS]) < self.p_success);
-        // A pair that does not exchange gains at rate 0, which leaves its trust as it is
-        // (trust is in [0, 1], where `gain` at rate 0 is the identity): arithmetic rather than
-        // a branch, since whether a pair in contact exchanges is random.
-        let rate = f64::from(u8::from(both))
-            * if success {
-                self.p.success_gain
-            } else {
-                self.p.reciprocity_gain
-            };
-        a.trust[ia] = rules::gain(a.trust[ia], rate);
-        b.trust[ib] = rules::gain(b.trust[ib], rate);
-        // Each side may use the contact to recruit the other: one word decides, an attempt on
-        // A at the bottom of [0, 1), one on B at the top.
-        let u = streams::word_uniform(word[contact_word::ATTEMPT]);
-        let pair = self.first_pair + k as u64;
-        if u < self.side_a.attempt {
-            let words = 8 * pair + pair_rare_word::ON_A;
-            a.mole[ia] |= self.attempt(a.fear[ia], Target::A, words);
-        } else if 1.0 - u <= self.side_b.attempt {
-            let words = 8 * pair + pair_rare_word::ON_B;
-            b.mole[ib] |= self.attempt(b.fear[ib], Target::B, words);
-        }
-        (u32::from(both), u32::from(success))
-    }
-
-    /// A recruitment attempt (7.5) on an officer of side `target` with fear `fear`: caught (a
-    /// scandal queued) or, if not, perhaps turning the officer into a mole (`true`). `words`
-    /// is the first of the side's rare words.
-    #[cold]
-    fn attempt(&mut self, fear: f64, target: Target, words: u64) -> bool {
-        let (p, rare) = (self.p, &mut *self.rare);
-        let side = match target {
-            Target::A => &self.side_a,
-            Target::B => &self.side_b,
-        };
-        if rare.uniform(words + pair_rare_word::CATCH) < side.catch {
-            let public = rare.uniform(words + pair_rare_word::PUBLIC) < side.publicity;
-            self.pending.push(Scandal {
-                channel: self.channel,
-                catcher: side.own,
-                accused: side.other,
-                weight: rules::scandal_weight(p, 1.0, public),
-            });
-            false
-        } else {
-            rare.uniform(words + pair_rare_word::TURN) < rules::turn_probability(p, fear)
-        }
-    }
-}
-
-/// A pair in contact: pair `k` of its block, on post `a` of desk `A` and `b` of desk `B`.
-#[derive(Debug, Clone, Copy)]
-struct Contact {
-    k: usize,
-    a: usize,
-    b: usize,
-}
-
-/// The pairs in contact among up to 64 pairs of posts facing each other (`shared` and
-/// `filled_from` of side `A`, then of side `B`), as bits: a contact needs someone to share
-/// and both posts filled.
-#[inline]
-fn contact_mask(step: u32, shared: [&[bool]; 2], filled_from: [&[u32]; 2]) -> u64 {
-    debug_assert!(shared[0].len() <= 64);
-    shared[0]
-        .iter()
-        .zip(shared[1])
-        .zip(filled_from[0].iter().zip(filled_from[1]))
-        .enumerate()
-        .fold(0, |mask, (j, ((&sa, &sb), (&fa, &fb)))| {
-            mask | (u64::from(in_contact(step, [sa, sb], [fa, fb])) << j)
-        })
-}
-
-/// Whether two posts facing each other are in contact in step `step`: someone shares and
-/// both posts are filled (`shared` and `filled_from` of side `A`, then of side `B`).
-#[inline]
-fn in_contact(step: u32, shared: [bool; 2], filled_from: [u32; 2]) -> bool {
-    (shared[0] | shared[1]) & (step >= filled_from[0]) & (step >= filled_from[1])
-}
-
-/// The side of a pair block a recruitment attempt targets.
-#[derive(Debug, Clone, Copy)]
-enum Target {
-    A,
-    B,
-}
-
 /// Two distinct mutable elements of a slice.
 fn two_mut<T>(items: &mut [T], i: usize, j: usize) -> (&mut T, &mut T) {
     debug_assert_ne!(i, j);
@@ -979,28 +657,5 @@ fn two_mut<T>(items: &mut [T], i: usize, j: usize) -> (&mut T, &mut T) {
     } else {
         let (left, right) = items.split_at_mut(i);
         (&mut right[0], &mut left[j])
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn contact_needs_a_sharer_and_both_posts_filled() {
-        // Posts 0–5 of side A and B: who shares, and from which step each post is filled.
-        let shared_a = [true, false, false, true, true, false];
-        let shared_b = [false, true, false, true, false, true];
-        let filled_a = [0, 0, 0, 0, 0, 9];
-        let filled_b = [0, 0, 0, 0, 9, 0];
-        let mask = contact_mask(5, [&shared_a, &shared_b], [&filled_a, &filled_b]);
-        // Pair 2: nobody shares; pair 4: B's post is empty until step 9; pair 5: A's is.
-        assert_eq!(mask, 0b001011);
-        let later = contact_mask(9, [&shared_a, &shared_b], [&filled_a, &filled_b]);
-        assert_eq!(later, 0b111011);
-        // A full word of 64 pairs sets the top bit.
-        let all = [true; 64];
-        let filled = [0u32; 64];
-        assert_eq!(contact_mask(0, [&all, &all], [&filled, &filled]), u64::MAX);
     }
 }

@@ -6,6 +6,9 @@
 //! decision allows it, and the fading loops run in vector registers. [`Officer`] is the same
 //! state gathered for one post, for setting up, replacing and inspecting officers.
 
+/// The width the arrays of [`Officers`] are padded to: four officers fill an AVX2 register.
+pub(super) const LANES: usize = 4;
+
 /// One officer (or private expert) on a desk.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Officer {
@@ -32,8 +35,14 @@ pub struct Officer {
 }
 
 /// The officers of one desk, one array per field; slot `i` of every array is post `i`.
+///
+/// Every array is padded with empty posts (never filled, never sharing, all zero) to a
+/// multiple of [`LANES`], so that vector passes go four officers at a time with no remainder;
+/// passes that are not vectorised cut the arrays to [`Officers::len`].
 #[derive(Debug, Clone, Default)]
 pub(super) struct Officers {
+    /// The number of posts (without the padding).
+    len: usize,
     pub trust: Vec<f64>,
     pub ambition: Vec<f64>,
     pub fear: Vec<f64>,
@@ -52,28 +61,61 @@ impl Officers {
     /// The officers of `officers`, in slot order; an expert's contact weighs
     /// `expert_exposure`.
     pub fn new(officers: &[Officer], expert_exposure: f64) -> Officers {
-        let field = |f: fn(&Officer) -> f64| officers.iter().map(f).collect();
+        let lanes = officers.len().next_multiple_of(LANES);
+        let empty = Officer {
+            trust: 0.0,
+            ambition: 0.0,
+            fear: 0.0,
+            disposition: 0.0,
+            exposure: 0.0,
+            filled_from: u32::MAX,
+            expert: false,
+            mole: false,
+            shared: false,
+        };
+        let padded = || {
+            officers
+                .iter()
+                .chain(std::iter::repeat_n(&empty, lanes - officers.len()))
+        };
+        let field = |f: fn(&Officer) -> f64| padded().map(f).collect();
         Officers {
+            len: officers.len(),
             trust: field(|o| o.trust),
             ambition: field(|o| o.ambition),
             fear: field(|o| o.fear),
             disposition: field(|o| o.disposition),
             exposure: field(|o| o.exposure),
-            exposure_weight: officers
-                .iter()
+            exposure_weight: padded()
                 .map(|o| if o.expert { expert_exposure } else { 1.0 })
                 .collect(),
-            filled_from: officers.iter().map(|o| o.filled_from).collect(),
-            expert: officers.iter().map(|o| o.expert).collect(),
-            mole: officers.iter().map(|o| o.mole).collect(),
-            shared: officers.iter().map(|o| o.shared).collect(),
+            filled_from: padded().map(|o| o.filled_from).collect(),
+            expert: padded().map(|o| o.expert).collect(),
+            mole: padded().map(|o| o.mole).collect(),
+            shared: padded().map(|o| o.shared).collect(),
         }
     }
 
     /// The number of posts.
     #[inline]
     pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// The length of every array: the number of posts padded to a multiple of [`LANES`].
+    #[inline]
+    pub fn lanes(&self) -> usize {
         self.trust.len()
+    }
+
+    /// Every post's trust (without the padding), for changes that reach every officer.
+    pub fn trust_mut(&mut self) -> &mut [f64] {
+        &mut self.trust[..self.len]
+    }
+
+    /// Every post's fear (without the padding), for changes that reach every officer.
+    pub fn fear_mut(&mut self) -> &mut [f64] {
+        &mut self.fear[..self.len]
     }
 
     /// The officer on post `slot`.
@@ -107,7 +149,16 @@ impl Officers {
     /// The fields a pair exchange reads and writes, borrowed apart, each cut to the number of
     /// posts (one length for all, which the bounds checks then share).
     pub fn posts(&mut self) -> Posts<'_> {
-        let n = self.len();
+        self.posts_up_to(self.len)
+    }
+
+    /// [`Officers::posts`] with the padding ([`Officers::lanes`]), for the passes that go four
+    /// posts at a time.
+    pub fn lane_posts(&mut self) -> Posts<'_> {
+        self.posts_up_to(self.lanes())
+    }
+
+    fn posts_up_to(&mut self, n: usize) -> Posts<'_> {
         Posts {
             shared: &self.shared[..n],
             filled_from: &self.filled_from[..n],
@@ -158,7 +209,13 @@ mod tests {
         let seated: Vec<Officer> = (0..3).map(officer).collect();
         let mut officers = Officers::new(&seated, 2.5);
         assert_eq!(officers.to_vec(), seated);
-        assert_eq!(officers.exposure_weight, vec![1.0, 2.5, 1.0]);
+        assert_eq!((officers.len(), officers.lanes()), (3, 4));
+        assert_eq!(officers.exposure_weight, vec![1.0, 2.5, 1.0, 1.0]);
+        // The padding is an empty post: never filled, so never sharing or in contact.
+        assert_eq!(
+            (officers.filled_from[3], officers.shared[3]),
+            (u32::MAX, false)
+        );
         let newcomer = Officer {
             expert: false,
             ..officer(7)

@@ -1,0 +1,208 @@
+//! Fading (stage 5 of a step): every officer's trust relaxes toward its desk's memory level
+//! and its fear toward its disposition; the desk's [`Tally`] is retaken on the way.
+//!
+//! Where the processor has AVX2 (detected at run time) the relaxations run four officers at
+//! a time. They are the same operations on each officer, and the sums of the tally are still
+//! added officer after officer in slot order, so the results are the same to the last bit on
+//! every machine.
+
+#[cfg(target_arch = "x86_64")]
+use super::four;
+use super::officers::Officers;
+use super::{DeskState, Tally, rules};
+
+/// What every officer of a desk shares in a step's fading.
+#[derive(Debug, Clone, Copy)]
+struct Fading {
+    /// The model step (for the tally's count of filled posts).
+    step: u32,
+    /// The desk's memory level: what trust fades toward.
+    memory: f64,
+    /// `trust_drift`.
+    drift: f64,
+    /// `fear_decay`.
+    decay: f64,
+}
+
+/// Fades the officers of every desk in step `step` (trust toward the desk's memory at rate
+/// `drift`, fear toward each officer's disposition at rate `decay`) and retakes each desk's
+/// tally. All desks in one call, so that the loops are set up once per step.
+pub(super) fn fade_desks(desks: &mut [DeskState], step: u32, drift: f64, decay: f64) {
+    let fading = |desk: &DeskState| Fading {
+        step,
+        memory: desk.memory,
+        drift,
+        decay,
+    };
+    #[cfg(target_arch = "x86_64")]
+    if std::is_x86_feature_detected!("avx2") {
+        // SAFETY: AVX2 was just detected.
+        unsafe { fade_desks_in_vectors(desks, fading) };
+        return;
+    }
+    for desk in desks {
+        let f = fading(desk);
+        desk.tally = fade_one_by_one(&mut desk.officers, f);
+    }
+}
+
+/// [`fade_desks`] with AVX2.
+///
+/// # Safety
+/// Callable only where AVX2 is available.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn fade_desks_in_vectors(desks: &mut [DeskState], fading: impl Fn(&DeskState) -> Fading) {
+    for desk in desks {
+        let f = fading(desk);
+        desk.tally = fade_in_vectors(&mut desk.officers, f);
+    }
+}
+
+/// Fading, one officer after the other.
+fn fade_one_by_one(o: &mut Officers, fading: Fading) -> Tally {
+    let n = o.len();
+    let Fading {
+        step,
+        memory,
+        drift,
+        decay,
+    } = fading;
+    // Every field cut to the desk's size, so that the loop needs no bounds checks.
+    let (trust, fear) = (&mut o.trust[..n], &mut o.fear[..n]);
+    let (disposition, filled_from, mole) = (&o.disposition[..n], &o.filled_from[..n], &o.mole[..n]);
+    let mut tally = Tally {
+        step,
+        ..Tally::default()
+    };
+    for i in 0..n {
+        let (t, f) = (
+            rules::relax(trust[i], memory, drift),
+            rules::relax(fear[i], disposition[i], decay),
+        );
+        (trust[i], fear[i]) = (t, f);
+        tally.add_fields(t, f, step >= filled_from[i], mole[i]);
+    }
+    tally
+}
+
+/// Fading four officers at a time in AVX2 registers, over the padded arrays
+/// ([`Officers::lanes`]). The padding's posts stay at zero trust and fear (each lane's result
+/// is masked to zero on a padding post), so the sums of the tally can add all four lanes of
+/// every four in slot order: adding zero to a sum of non-negative numbers leaves it as it is,
+/// to the last bit.
+///
+/// # Safety
+/// Callable only where AVX2 is available.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[inline]
+fn fade_in_vectors(o: &mut Officers, fading: Fading) -> Tally {
+    use std::arch::x86_64::*;
+    let Fading {
+        step,
+        memory,
+        drift,
+        decay,
+    } = fading;
+    let n = o.len();
+    let lanes = o.lanes();
+    let mut tally = Tally {
+        step,
+        ..Tally::default()
+    };
+    let (memory, drift, decay) = (
+        _mm256_set1_pd(memory),
+        _mm256_set1_pd(drift),
+        _mm256_set1_pd(decay),
+    );
+    // `relax(v, target, rate) = v + rate·(target − v)`, lane by lane.
+    let relax = |v, target, rate| _mm256_add_pd(v, _mm256_mul_pd(rate, _mm256_sub_pd(target, v)));
+    let lane_index = _mm256_set_pd(3.0, 2.0, 1.0, 0.0);
+    let posts = _mm256_set1_pd(n as f64);
+    let states = (o.trust[..lanes].chunks_exact_mut(4)).zip(o.fear[..lanes].chunks_exact_mut(4));
+    let fixed = (o.disposition[..lanes].chunks_exact(4))
+        .zip(o.filled_from[..lanes].chunks_exact(4))
+        .zip(o.mole[..lanes].chunks_exact(4));
+    for (first, ((t, f), ((d, filled_from), mole))) in states.zip(fixed).enumerate() {
+        // Lanes on real posts: slot < n.
+        let real = _mm256_cmp_pd::<_CMP_LT_OQ>(
+            _mm256_add_pd(lane_index, _mm256_set1_pd((4 * first) as f64)),
+            posts,
+        );
+        let trust = _mm256_and_pd(relax(four::load(t), memory, drift), real);
+        let fear = _mm256_and_pd(relax(four::load(f), four::load(d), decay), real);
+        four::store(t, trust);
+        four::store(f, fear);
+        tally.trust = tally.trust + t[0] + t[1] + t[2] + t[3];
+        tally.fear = tally.fear + f[0] + f[1] + f[2] + f[3];
+        let filled = _mm_movemask_ps(_mm_castsi128_ps(four::filled(filled_from, step)));
+        tally.filled += four::count(filled);
+        tally.moles += four::count(_mm_movemask_ps(_mm_castsi128_ps(four::flags(mole))));
+    }
+    tally
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Officer;
+
+    #[test]
+    fn vector_fading_equals_fading_one_by_one() {
+        let mut state = 3u64;
+        let mut next = move || {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        };
+        for n in 0..=9 {
+            let officers: Vec<Officer> = (0..n)
+                .map(|i| Officer {
+                    trust: next(),
+                    ambition: next(),
+                    fear: next(),
+                    disposition: next(),
+                    exposure: 0.0,
+                    filled_from: [0, 7, 12][i % 3],
+                    expert: false,
+                    mole: i % 4 == 1,
+                    shared: false,
+                })
+                .collect();
+            let fading = Fading {
+                step: 7,
+                memory: next(),
+                drift: 0.03,
+                decay: 0.1,
+            };
+            let mut one = Officers::new(&officers, 1.0);
+            let expected = fade_one_by_one(&mut one, fading);
+            #[cfg(target_arch = "x86_64")]
+            if std::is_x86_feature_detected!("avx2") {
+                let mut vectors = Officers::new(&officers, 1.0);
+                // SAFETY: AVX2 was just detected.
+                let tally = unsafe { fade_in_vectors(&mut vectors, fading) };
+                assert_eq!(tally, expected, "{n} officers");
+                assert_eq!(vectors.to_vec(), one.to_vec(), "{n} officers");
+            }
+            // The tally is the sums over the faded officers, and fading moved them.
+            let faded = one.to_vec();
+            assert_eq!(
+                expected.filled as usize,
+                faded.iter().filter(|o| o.filled_from <= 7).count()
+            );
+            assert_eq!(
+                expected.moles as usize,
+                faded.iter().filter(|o| o.mole).count()
+            );
+            assert!(
+                faded
+                    .iter()
+                    .zip(&officers)
+                    .all(|(f, o)| f.trust != o.trust || o.trust == fading.memory)
+            );
+        }
+    }
+}
