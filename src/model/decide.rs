@@ -90,8 +90,8 @@ impl StepDecisions {
 /// not once per desk (desks are small: a dozen officers).
 pub(super) fn decide_desks(desks: &mut [DeskState], s: StepDecisions, scratch: &mut [u32]) {
     #[cfg(target_arch = "x86_64")]
-    if std::is_x86_feature_detected!("avx2") {
-        // SAFETY: AVX2 was just detected.
+    if four::available() {
+        // SAFETY: `four::available` detected AVX2.
         unsafe { decide_desks_in_fours(desks, &s, scratch) };
         return;
     }

@@ -75,8 +75,8 @@ impl BlockStep<'_> {
         words: &[u32],
     ) -> (u32, u32) {
         #[cfg(target_arch = "x86_64")]
-        if a.len() == b.len() && std::is_x86_feature_detected!("avx2") {
-            // SAFETY: AVX2 was just detected.
+        if a.len() == b.len() && four::available() {
+            // SAFETY: `four::available` detected AVX2.
             return unsafe { self.run_in_fours(a.lane_posts(), b.lane_posts(), step, words) };
         }
         self.run_one_by_one(a.posts(), b.posts(), step, pairs, words)

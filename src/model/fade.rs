@@ -35,8 +35,8 @@ pub(super) fn fade_desks(desks: &mut [DeskState], step: u32, drift: f64, decay: 
         decay,
     };
     #[cfg(target_arch = "x86_64")]
-    if std::is_x86_feature_detected!("avx2") {
-        // SAFETY: AVX2 was just detected.
+    if four::available() {
+        // SAFETY: `four::available` detected AVX2.
         unsafe { fade_desks_in_vectors(desks, fading) };
         return;
     }

@@ -4,6 +4,25 @@
 #![cfg(target_arch = "x86_64")]
 
 use std::arch::x86_64::*;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Set by tests to run the portable passes on a processor that has AVX2.
+static PORTABLE_ONLY: AtomicBool = AtomicBool::new(false);
+
+/// Whether the four-lane passes run: the processor has AVX2 (detected once, then cached by
+/// the standard library) and tests have not asked for the portable passes.
+#[inline]
+pub(super) fn available() -> bool {
+    !PORTABLE_ONLY.load(Ordering::Relaxed) && std::is_x86_feature_detected!("avx2")
+}
+
+/// Makes [`available`] say `false` (`true`) or back to detecting AVX2 (`false`): for tests
+/// that compare the four-lane passes with the portable ones on the same processor. Both give
+/// the same results, so other tests running meanwhile are not affected.
+#[cfg(test)]
+pub(super) fn portable_only(on: bool) {
+    PORTABLE_ONLY.store(on, Ordering::Relaxed);
+}
 
 /// How many bits of a 4-bit number are set.
 const BITS_SET: [u8; 16] = [0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4];

@@ -659,3 +659,44 @@ fn two_mut<T>(items: &mut [T], i: usize, j: usize) -> (&mut T, &mut T) {
         (&mut right[0], &mut left[j])
     }
 }
+
+#[cfg(all(test, target_arch = "x86_64"))]
+mod tests {
+    use crate::runner::{Prepared, run_once};
+
+    /// The records of runs 0–5 of `scenario` (a path from the crate root), as bits.
+    fn records(path: &str) -> Vec<u64> {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
+        let loaded = crate::scenario::load(&path).expect("bundled scenario");
+        let prepared = Prepared::new(&loaded.scenario, 7);
+        let mut record = vec![0.0; prepared.record_len()];
+        let mut bits = Vec::new();
+        for run in 0..6 {
+            run_once(&prepared, run, &mut record);
+            bits.extend(record.iter().map(|v| v.to_bits()));
+        }
+        bits
+    }
+
+    #[test]
+    fn four_lane_and_portable_passes_give_the_same_runs() {
+        if !std::is_x86_feature_detected!("avx2") {
+            eprintln!("no AVX2 on this processor: only the portable passes run here");
+            return;
+        }
+        // The reference case, and a scenario with three services, unequal desks (whose
+        // exchanges always go one pair at a time), experts, hunts and scandals.
+        for path in [
+            "scenarios/us-russia-2011-2017.toml",
+            "tests/fixtures/three-services-unequal.toml",
+        ] {
+            let four_lanes = records(path);
+            super::four::portable_only(true);
+            let portable = records(path);
+            super::four::portable_only(false);
+            assert_eq!(four_lanes.len(), portable.len());
+            let differing = four_lanes.iter().zip(&portable).filter(|(a, b)| a != b);
+            assert_eq!(differing.count(), 0, "{path}");
+        }
+    }
+}
