@@ -210,9 +210,7 @@ fn decide_in_fours(o: &mut Lanes, d: &DeskDecision) -> u32 {
         }
         let filled = _mm_movemask_ps(_mm_castsi128_ps(four::filled(filled_from, d.step)));
         let decisions = shares & filled;
-        for (lane, decision) in out.iter_mut().enumerate() {
-            *decision = decisions >> lane & 1 == 1;
-        }
+        out.copy_from_slice(&four::FLAGS[decisions as usize & 0b1111]);
         shared += four::count(decisions);
     }
     shared

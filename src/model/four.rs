@@ -33,6 +33,22 @@ pub(super) fn count(mask: i32) -> u32 {
     u32::from(BITS_SET[mask as usize & 0b1111])
 }
 
+/// The four flags of each 4-bit mask (bit `j` → flag `j`): one 4-byte copy writes a mask's
+/// flags, where setting them one by one costs a shift, a test and a store each.
+pub(super) const FLAGS: [[bool; 4]; 16] = {
+    let mut flags = [[false; 4]; 16];
+    let mut mask = 0;
+    while mask < 16 {
+        let mut lane = 0;
+        while lane < 4 {
+            flags[mask][lane] = mask >> lane & 1 == 1;
+            lane += 1;
+        }
+        mask += 1;
+    }
+    flags
+};
+
 /// An unsigned 32-bit number moved into the signed order: `a < b` as unsigned numbers exactly
 /// when `signed(a) < signed(b)` (AVX2 compares only signed integers).
 #[inline]
