@@ -3,7 +3,11 @@
 //! ```text
 //! cargo build --release --example profile_runs
 //! valgrind --tool=callgrind target/release/examples/profile_runs scenarios/us-russia-2011-2017.toml 20
+//! perf record -e cpu-clock target/release/examples/profile_runs scenarios/us-russia-2011-2017.toml 3000
 //! ```
+//!
+//! (`callgrind` counts instructions; `perf` with the `cpu-clock` event samples time, and works
+//! on virtual machines without hardware counters.)
 //!
 //! Prints the mean wall time per run. Only the model and the observation of its series run
 //! (no summaries, no files), so a profile shows where a run's own time goes.
