@@ -413,6 +413,29 @@ mod tests {
         assert_eq!(mismatches, 0);
     }
 
+    /// Checks the lanes of a vector decision (`decided` and `shares` bits for draws `u`, logits
+    /// `z` and a permission) against the one-lane bracket, counting the lanes decided by the
+    /// bracket and those left to the exponential.
+    #[cfg(target_arch = "x86_64")]
+    fn check_lanes<const N: usize>(
+        (u, z, permission): ([f64; N], [f64; N], f64),
+        (decided, shares): (i32, i32),
+        (by_bracket, computed): (&mut usize, &mut usize),
+    ) {
+        for lane in 0..N {
+            let one =
+                LogisticBrackets::get().bracketed(u[lane], bracket_position(z[lane]), permission);
+            let bit = |mask: i32| mask >> lane & 1 == 1;
+            assert_eq!(one.is_some(), bit(decided), "lane {lane} of {u:?} {z:?}");
+            if let Some(decision) = one {
+                assert_eq!(decision, bit(shares), "lane {lane} of {u:?} {z:?}");
+                *by_bracket += 1;
+            } else {
+                *computed += 1;
+            }
+        }
+    }
+
     #[test]
     #[cfg(target_arch = "x86_64")]
     fn two_lane_decisions_equal_the_one_lane_ones() {
@@ -436,17 +459,11 @@ mod tests {
             let (decided, shares) = unsafe {
                 brackets.bracketed_two(_mm_set_pd(u[1], u[0]), _mm_set_pd(z[1], z[0]), permission)
             };
-            for lane in 0..2 {
-                let one = brackets.bracketed(u[lane], bracket_position(z[lane]), permission);
-                let bit = |mask: i32| mask >> lane & 1 == 1;
-                assert_eq!(one.is_some(), bit(decided), "lane {lane} of {u:?} {z:?}");
-                if let Some(decision) = one {
-                    assert_eq!(decision, bit(shares), "lane {lane} of {u:?} {z:?}");
-                    decided_by_bracket += 1;
-                } else {
-                    computed += 1;
-                }
-            }
+            check_lanes(
+                (u, z, permission),
+                (decided, shares),
+                (&mut decided_by_bracket, &mut computed),
+            );
         }
         // Both kinds of lane occurred: decided by the bracket, and left to the exponential.
         assert!(
@@ -495,17 +512,11 @@ mod tests {
                     permission,
                 )
             };
-            for lane in 0..4 {
-                let one = brackets.bracketed(u[lane], bracket_position(z[lane]), permission);
-                let bit = |mask: i32| mask >> lane & 1 == 1;
-                assert_eq!(one.is_some(), bit(decided), "lane {lane} of {u:?} {z:?}");
-                if let Some(decision) = one {
-                    assert_eq!(decision, bit(shares), "lane {lane} of {u:?} {z:?}");
-                    decided_by_bracket += 1;
-                } else {
-                    computed += 1;
-                }
-            }
+            check_lanes(
+                (u, z, permission),
+                (decided, shares),
+                (&mut decided_by_bracket, &mut computed),
+            );
         }
         assert!(
             decided_by_bracket > 100_000 && computed > 1_000,
