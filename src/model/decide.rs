@@ -194,13 +194,10 @@ fn decide_in_fours(o: &mut Lanes, d: &DeskDecision) -> u32 {
     for (((t, a), f), ((words, filled_from), out)) in states.zip(posts.zip(decisions)) {
         let z = _mm256_sub_pd(
             _mm256_add_pd(
-                _mm256_add_pd(
-                    base,
-                    _mm256_mul_pd(w_trust, _mm256_set_pd(t[3], t[2], t[1], t[0])),
-                ),
-                _mm256_mul_pd(w_ambition, _mm256_set_pd(a[3], a[2], a[1], a[0])),
+                _mm256_add_pd(base, _mm256_mul_pd(w_trust, four::load(t))),
+                _mm256_mul_pd(w_ambition, four::load(a)),
             ),
-            _mm256_mul_pd(w_fear, _mm256_set_pd(f[3], f[2], f[1], f[0])),
+            _mm256_mul_pd(w_fear, four::load(f)),
         );
         let u = four::uniforms(four::words([words[0], words[1], words[2], words[3]]));
         let (decided, mut shares) = d.brackets.bracketed_four(u, z, d.permission);
@@ -210,7 +207,7 @@ fn decide_in_fours(o: &mut Lanes, d: &DeskDecision) -> u32 {
         }
         let filled = _mm_movemask_ps(_mm_castsi128_ps(four::filled(filled_from, d.step)));
         let decisions = shares & filled;
-        out.copy_from_slice(&four::FLAGS[decisions as usize & 0b1111]);
+        out.copy_from_slice(&four::FLAGS[decisions as usize]);
         shared += four::count(decisions);
     }
     shared

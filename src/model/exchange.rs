@@ -219,13 +219,10 @@ impl BlockStep<'_> {
                 // Rare: in pair order, as one by one.
                 for lane in 0..4 {
                     let k = 4 * quad + lane;
-                    let words = 8 * (self.first_pair + k as u64);
                     if on_a >> lane & 1 == 1 {
-                        let on = words + pair_rare_word::ON_A;
-                        mole_a[k] |= self.attempt(fear_a[k], Target::A, on);
+                        mole_a[k] |= self.attempt(fear_a[k], Target::A, k);
                     } else if on_b >> lane & 1 == 1 {
-                        let on = words + pair_rare_word::ON_B;
-                        mole_b[k] |= self.attempt(fear_b[k], Target::B, on);
+                        mole_b[k] |= self.attempt(fear_b[k], Target::B, k);
                     }
                 }
             }
@@ -266,27 +263,25 @@ impl BlockStep<'_> {
         // Each side may use the contact to recruit the other: one word decides, an attempt on
         // A at the bottom of [0, 1), one on B at the top.
         let u = streams::word_uniform(word[contact_word::ATTEMPT]);
-        let pair = self.first_pair + k as u64;
         if u < self.side_a.attempt {
-            let words = 8 * pair + pair_rare_word::ON_A;
-            a.mole[ia] |= self.attempt(a.fear[ia], Target::A, words);
+            a.mole[ia] |= self.attempt(a.fear[ia], Target::A, k);
         } else if 1.0 - u <= self.side_b.attempt {
-            let words = 8 * pair + pair_rare_word::ON_B;
-            b.mole[ib] |= self.attempt(b.fear[ib], Target::B, words);
+            b.mole[ib] |= self.attempt(b.fear[ib], Target::B, k);
         }
         (u32::from(both), u32::from(success))
     }
 
-    /// A recruitment attempt (7.5) on an officer of side `target` with fear `fear`: caught (a
-    /// scandal queued) or, if not, perhaps turning the officer into a mole (`true`). `words`
-    /// is the first of the side's rare words.
+    /// A recruitment attempt (7.5) in pair `k` of the block on its officer of side `target`,
+    /// with fear `fear`: caught (a scandal queued) or, if not, perhaps turning the officer into
+    /// a mole (`true`). Reads the side's rare words of the pair.
     #[cold]
-    fn attempt(&mut self, fear: f64, target: Target, words: u64) -> bool {
+    fn attempt(&mut self, fear: f64, target: Target, k: usize) -> bool {
         let (p, rare) = (self.p, &mut *self.rare);
-        let side = match target {
-            Target::A => &self.side_a,
-            Target::B => &self.side_b,
+        let (side, on) = match target {
+            Target::A => (&self.side_a, pair_rare_word::ON_A),
+            Target::B => (&self.side_b, pair_rare_word::ON_B),
         };
+        let words = 8 * (self.first_pair + k as u64) + on;
         if rare.uniform(words + pair_rare_word::CATCH) < side.catch {
             let public = rare.uniform(words + pair_rare_word::PUBLIC) < side.publicity;
             self.pending.push(Scandal {

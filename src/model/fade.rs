@@ -99,44 +99,37 @@ fn fade_one_by_one(o: &mut Officers, fading: Fading) -> Tally {
 #[inline]
 fn fade_in_vectors(o: &mut Officers, fading: Fading) -> Tally {
     use std::arch::x86_64::*;
-    let Fading {
-        step,
-        memory,
-        drift,
-        decay,
-    } = fading;
-    let n = o.len();
-    let lanes = o.lanes();
+    let (n, lanes) = (o.len(), o.lanes());
     let mut tally = Tally {
-        step,
+        step: fading.step,
         ..Tally::default()
     };
     let (memory, drift, decay) = (
-        _mm256_set1_pd(memory),
-        _mm256_set1_pd(drift),
-        _mm256_set1_pd(decay),
+        _mm256_set1_pd(fading.memory),
+        _mm256_set1_pd(fading.drift),
+        _mm256_set1_pd(fading.decay),
     );
     // `relax(v, target, rate) = v + rate·(target − v)`, lane by lane.
     let relax = |v, target, rate| _mm256_add_pd(v, _mm256_mul_pd(rate, _mm256_sub_pd(target, v)));
-    let lane_index = _mm256_set_pd(3.0, 2.0, 1.0, 0.0);
-    let posts = _mm256_set1_pd(n as f64);
+    // Lanes on real posts: all four but in the last four, where the padding starts at n.
+    let all = _mm256_castsi256_pd(_mm256_set1_epi64x(-1));
+    let tail = _mm256_cmp_pd::<_CMP_LT_OQ>(
+        _mm256_set_pd(3.0, 2.0, 1.0, 0.0),
+        _mm256_set1_pd((n - lanes.saturating_sub(4).min(n)) as f64),
+    );
     let states = (o.trust[..lanes].chunks_exact_mut(4)).zip(o.fear[..lanes].chunks_exact_mut(4));
     let fixed = (o.disposition[..lanes].chunks_exact(4))
         .zip(o.filled_from[..lanes].chunks_exact(4))
         .zip(o.mole[..lanes].chunks_exact(4));
     for (first, ((t, f), ((d, filled_from), mole))) in states.zip(fixed).enumerate() {
-        // Lanes on real posts: slot < n.
-        let real = _mm256_cmp_pd::<_CMP_LT_OQ>(
-            _mm256_add_pd(lane_index, _mm256_set1_pd((4 * first) as f64)),
-            posts,
-        );
+        let real = if 4 * first + 4 <= n { all } else { tail };
         let trust = _mm256_and_pd(relax(four::load(t), memory, drift), real);
         let fear = _mm256_and_pd(relax(four::load(f), four::load(d), decay), real);
         four::store(t, trust);
         four::store(f, fear);
         tally.trust = tally.trust + t[0] + t[1] + t[2] + t[3];
         tally.fear = tally.fear + f[0] + f[1] + f[2] + f[3];
-        let filled = _mm_movemask_ps(_mm_castsi128_ps(four::filled(filled_from, step)));
+        let filled = _mm_movemask_ps(_mm_castsi128_ps(four::filled(filled_from, fading.step)));
         tally.filled += four::count(filled);
         tally.moles += four::count(_mm_movemask_ps(_mm_castsi128_ps(four::flags(mole))));
     }

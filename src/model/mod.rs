@@ -178,7 +178,8 @@ pub struct Model<'a> {
     brackets: &'static rules::LogisticBrackets,
     /// Scratch for a desk's share words of a step (as long as the largest desk, padded).
     words: Vec<u32>,
-    /// Scratch for a pair block's contact words of a step (two per pair of the largest block).
+    /// Scratch for a pair block's contact words of a step (two per pair of the largest block,
+    /// padded).
     pair_words: Vec<u32>,
 }
 
@@ -437,13 +438,12 @@ impl<'a> Model<'a> {
                 service.vigilance,
                 self.suspicion[spec.service],
             );
-            let desk = &self.desks[d];
-            let n = desk.officers.len() as u64;
-            for slot in 0..desk.officers.len() {
+            let n = self.desks[d].officers.len();
+            for slot in 0..n {
                 if !self.desks[d].officers.mole[slot] {
                     continue;
                 }
-                let index = step * n + slot as u64;
+                let index = step * n as u64 + slot as u64;
                 if self.desks[d].detect.uniform(index) >= detection {
                     continue;
                 }
