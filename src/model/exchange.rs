@@ -32,6 +32,7 @@ mod pair_rare_word {
 }
 
 /// One side of a pair block as the target of recruitment attempts, this step.
+#[derive(Debug, Clone, Copy)]
 pub(super) struct Side {
     /// The target's service.
     pub own: usize,

@@ -43,6 +43,8 @@ use streams::{Stream, StreamKeys};
 /// A desk's officers, its memory and its random streams.
 #[derive(Debug, Clone)]
 struct DeskState {
+    /// What the desk's rules read from the scenario.
+    inputs: DeskInputs,
     officers: Officers,
     /// Share decisions: word `step·n + slot`.
     share: Stream,
@@ -65,6 +67,36 @@ struct DeskState {
     shared: u32,
     /// Sums over the officers, for institutional adaptation and the series.
     tally: Tally,
+}
+
+/// What a desk's rules read from the scenario, looked up once per run: the step reads them
+/// for every desk, and a lookup through the scenario's desks, services and channels costs
+/// more than the rule that uses it.
+#[derive(Debug, Clone, Copy)]
+struct DeskInputs {
+    /// The desk's channel.
+    channel: usize,
+    /// `channel · services + service`: the desk's cell of permission and engagement.
+    cell: usize,
+    /// The secrecy of the desk's service.
+    secrecy: f64,
+    /// The political sensitivity of the desk's channel.
+    sensitivity: f64,
+    /// The baseline trust of the desk's channel: what memory heals toward.
+    baseline: f64,
+}
+
+impl DeskInputs {
+    fn of(scenario: &Scenario, desk: &crate::scenario::Desk) -> DeskInputs {
+        let channel = &scenario.channels[desk.channel].spec;
+        DeskInputs {
+            channel: desk.channel,
+            cell: desk.channel * scenario.services.len() + desk.service,
+            secrecy: scenario.services[desk.service].spec.secrecy,
+            sensitivity: channel.political_sensitivity,
+            baseline: channel.baseline_trust,
+        }
+    }
 }
 
 /// Sums over a desk's officers. Taken in the fading pass (stage 5) and kept exact by the
@@ -124,6 +156,11 @@ struct PairBlock {
     channel: usize,
     a: usize,
     b: usize,
+    /// Sides `A` and `B` as targets of recruitment attempts (the catch probability is set
+    /// each step from the target's suspicion).
+    sides: [Side; 2],
+    /// The vigilance of the services of sides `A` and `B`.
+    vigilance: [f64; 2],
     /// Pairs `k = 0 … pairs−1` = (a[k mod |a|], b[k mod |b|]).
     pairs: usize,
     /// Contact draws: words `2·(step·pairs + k) + j`.
@@ -226,6 +263,7 @@ impl<'a> Model<'a> {
                     })
                     .collect();
                 DeskState {
+                    inputs: DeskInputs::of(scenario, desk),
                     tally: Tally::of(&officers, 0),
                     trust: population.trust.mean,
                     memory: scenario.channels[desk.channel].spec.baseline_trust,
@@ -247,6 +285,25 @@ impl<'a> Model<'a> {
                 channel: scenario.desks[block.a].channel,
                 a: block.a,
                 b: block.b,
+                sides: {
+                    let (sa, sb) = (
+                        scenario.desks[block.a].service,
+                        scenario.desks[block.b].service,
+                    );
+                    let side = |own: usize, other: usize| Side {
+                        own,
+                        other,
+                        attempt: rules::attempt_probability(
+                            &scenario.params,
+                            scenario.services[other].spec.aggressiveness,
+                        ),
+                        catch: 0.0,
+                        publicity: scenario.services[own].spec.publicity,
+                    };
+                    [side(sa, sb), side(sb, sa)]
+                },
+                vigilance: [block.a, block.b]
+                    .map(|d| scenario.services[scenario.desks[d].service].spec.vigilance),
                 pairs: desks[block.a]
                     .officers
                     .len()
@@ -343,18 +400,15 @@ impl<'a> Model<'a> {
     fn decide_sharing(&mut self) {
         let scenario = self.scenario;
         let p = &scenario.params;
-        let n_services = scenario.services.len();
-        for (spec, desk) in scenario.desks.iter().zip(&mut self.desks) {
-            let service = &scenario.services[spec.service].spec;
-            let channel = &scenario.channels[spec.channel].spec;
-            let cell = spec.channel * n_services + spec.service;
-            let permission =
-                rules::effective_permission(self.permission[cell], channel.political_sensitivity)
-                    .clamp(0.0, 1.0);
+        for desk in &mut self.desks {
+            let inputs = desk.inputs;
+            let cell = inputs.cell;
+            let permission = rules::effective_permission(self.permission[cell], inputs.sensitivity)
+                .clamp(0.0, 1.0);
             let base = rules::desk_logit(
                 p,
-                service.secrecy,
-                self.threat[spec.channel],
+                inputs.secrecy,
+                self.threat[inputs.channel],
                 self.engagement[cell],
             );
             desk.share_base = base;
@@ -374,23 +428,13 @@ impl<'a> Model<'a> {
         let step = self.step;
         for block in &mut self.pairs {
             let c = block.channel;
-            let (sa, sb) = (
-                scenario.desks[block.a].service,
-                scenario.desks[block.b].service,
-            );
-            let side = |own: usize, other: usize| Side {
-                own,
-                other,
-                attempt: rules::attempt_probability(
-                    p,
-                    scenario.services[other].spec.aggressiveness,
-                ),
-                catch: rules::catch_probability(
-                    scenario.services[own].spec.vigilance,
-                    self.suspicion[own],
-                ),
-                publicity: scenario.services[own].spec.publicity,
-            };
+            let [mut side_a, mut side_b] = block.sides;
+            for (side, vigilance) in [
+                (&mut side_a, block.vigilance[0]),
+                (&mut side_b, block.vigilance[1]),
+            ] {
+                side.catch = rules::catch_probability(vigilance, self.suspicion[side.own]);
+            }
             let pairs = block.pairs;
             let first_pair = u64::from(step) * pairs as u64;
             // The step's contact words of the block (two per pair, contiguous, and a few after
@@ -403,8 +447,8 @@ impl<'a> Model<'a> {
                 p,
                 channel: c,
                 p_success: rules::success_probability(p, self.threat[c]),
-                side_a: side(sa, sb),
-                side_b: side(sb, sa),
+                side_a,
+                side_b,
                 first_pair,
                 rare: &mut block.rare,
                 pending: &mut self.pending,
@@ -568,12 +612,12 @@ impl<'a> Model<'a> {
     fn heal_and_adapt(&mut self) {
         let scenario = self.scenario;
         let p = &scenario.params;
-        for (spec, desk) in scenario.desks.iter().zip(&mut self.desks) {
+        for desk in &mut self.desks {
             let n = desk.officers.len();
             if desk.exchanges > 0 && n > 0 {
                 desk.memory = rules::heal(
                     desk.memory,
-                    scenario.channels[spec.channel].spec.baseline_trust,
+                    desk.inputs.baseline,
                     p.memory_repair,
                     f64::from(desk.exchanges) / n as f64,
                 );
@@ -591,14 +635,24 @@ impl<'a> Model<'a> {
     pub fn observe(&self, layout: &SeriesLayout, out: &mut [f64]) {
         let n_services = self.scenario.services.len();
         let channels = self.scenario.channels.len();
-        let desks = &self.desks;
         let by_kind = &layout.by_kind;
-        let members = |series: usize| layout.desks[series].iter().map(|&d| &desks[d]);
-        for &(series, desk) in &by_kind.trust {
-            out[series] = desks[desk].trust;
+        for &series in &by_kind.sums {
+            out[series] = 0.0;
         }
-        for &series in &by_kind.sharing {
-            out[series] = members(series).map(|d| f64::from(d.shared)).sum();
+        // Desk after desk, in desk order: each sum adds its desks in that order.
+        for (desk, series) in self.desks.iter().zip(&by_kind.desks) {
+            out[series.trust] = desk.trust;
+            out[series.sharing] += f64::from(desk.shared);
+            out[series.fear] += desk.tally.fear;
+            out[series.officers] += f64::from(desk.tally.filled);
+            out[series.moles] += f64::from(desk.tally.moles);
+        }
+        for &(series, officers) in &by_kind.fear {
+            out[series] = if officers == 0 {
+                0.0
+            } else {
+                out[series] / officers as f64
+            };
         }
         for &(series, channel) in &by_kind.successes {
             out[series] = f64::from(self.successes[channel]);
@@ -606,29 +660,11 @@ impl<'a> Model<'a> {
         for &(series, channel) in &by_kind.scandals {
             out[series] = f64::from(self.scandals[channel]);
         }
-        for &series in &by_kind.fear {
-            let (mut fear, mut officers) = (0.0, 0usize);
-            for desk in members(series) {
-                fear += desk.tally.fear;
-                officers += desk.officers.len();
-            }
-            out[series] = if officers == 0 {
-                0.0
-            } else {
-                fear / officers as f64
-            };
-        }
         for &(series, service) in &by_kind.permission {
             out[series] = (0..channels)
                 .map(|c| self.permission[c * n_services + service])
                 .sum::<f64>()
                 / channels as f64;
-        }
-        for &series in &by_kind.officers {
-            out[series] = members(series).map(|d| f64::from(d.tally.filled)).sum();
-        }
-        for &series in &by_kind.moles {
-            out[series] = members(series).map(|d| f64::from(d.tally.moles)).sum();
         }
     }
 

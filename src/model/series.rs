@@ -64,37 +64,89 @@ pub struct SeriesLayout {
     pub(crate) by_kind: ByKind,
 }
 
-/// The series of a layout grouped by kind of measure: observing then runs one loop per kind,
-/// with no branch per series on what it measures (a branch that changes at every series is
-/// mispredicted, and observing runs after every step). Each entry is (series index, the
-/// measure's desk, channel or service); sums over desks read [`SeriesLayout::desks`].
+/// The series of a layout arranged for observing a model step after step (observing runs
+/// after every step): one pass over the desks writes or adds to every series that reads a
+/// desk, then one short loop per remaining kind, with no branch per series on what it
+/// measures (a branch that changes at every series is mispredicted).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct ByKind {
-    pub trust: Vec<(usize, usize)>,
-    pub sharing: Vec<usize>,
+    /// Per desk, in desk order: the series it writes or adds to.
+    pub desks: Vec<DeskSeries>,
+    /// The series that add up over desks (sharing, fear, officers, moles): zero before the
+    /// pass over the desks.
+    pub sums: Vec<usize>,
+    /// (series, the service's officers) of each mean fear: the sum of the desks' fear is
+    /// divided by the officers after the pass (0 for a service without officers).
+    pub fear: Vec<(usize, usize)>,
     pub successes: Vec<(usize, usize)>,
     pub scandals: Vec<(usize, usize)>,
-    pub fear: Vec<usize>,
     pub permission: Vec<(usize, usize)>,
-    pub officers: Vec<usize>,
-    pub moles: Vec<usize>,
+}
+
+/// The series one desk enters: its trust, and the sums over desks it belongs to.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct DeskSeries {
+    /// `trust.<channel>.<service>.<counterpart>`: the desk's institutional trust.
+    pub trust: usize,
+    /// `sharing.<channel>.<service>`: adds the desk's exchanges initiated this step.
+    pub sharing: usize,
+    /// `fear.<service>`: adds the desk's sum of fear.
+    pub fear: usize,
+    /// `officers.<service>`: adds the desk's filled posts.
+    pub officers: usize,
+    /// `moles.<service>`: adds the desk's hidden moles.
+    pub moles: usize,
 }
 
 impl ByKind {
-    fn of(measures: &[Measure]) -> ByKind {
+    /// The arrangement of `measures` (and the desks of each sum, `desks`) for `scenario`.
+    fn of(measures: &[Measure], desks: &[Vec<usize>], scenario: &Scenario) -> ByKind {
         let mut by_kind = ByKind::default();
+        let unset = DeskSeries {
+            trust: usize::MAX,
+            sharing: usize::MAX,
+            fear: usize::MAX,
+            officers: usize::MAX,
+            moles: usize::MAX,
+        };
+        by_kind.desks = vec![unset; scenario.desks.len()];
         for (series, measure) in measures.iter().enumerate() {
+            let members = desks[series].iter().copied();
             match *measure {
-                Measure::Trust { desk } => by_kind.trust.push((series, desk)),
-                Measure::Sharing { .. } => by_kind.sharing.push(series),
+                Measure::Trust { desk } => by_kind.desks[desk].trust = series,
+                Measure::Sharing { .. } => {
+                    by_kind.sums.push(series);
+                    members.for_each(|d| by_kind.desks[d].sharing = series);
+                }
                 Measure::Successes { channel } => by_kind.successes.push((series, channel)),
                 Measure::Scandals { channel } => by_kind.scandals.push((series, channel)),
-                Measure::Fear { .. } => by_kind.fear.push(series),
+                Measure::Fear { .. } => {
+                    by_kind.sums.push(series);
+                    let officers = desks[series]
+                        .iter()
+                        .map(|&d| scenario.desks[d].population.count as usize)
+                        .sum();
+                    by_kind.fear.push((series, officers));
+                    members.for_each(|d| by_kind.desks[d].fear = series);
+                }
                 Measure::Permission { service } => by_kind.permission.push((series, service)),
-                Measure::Officers { .. } => by_kind.officers.push(series),
-                Measure::Moles { .. } => by_kind.moles.push(series),
+                Measure::Officers { .. } => {
+                    by_kind.sums.push(series);
+                    members.for_each(|d| by_kind.desks[d].officers = series);
+                }
+                Measure::Moles { .. } => {
+                    by_kind.sums.push(series);
+                    members.for_each(|d| by_kind.desks[d].moles = series);
+                }
             }
         }
+        // Every desk has its trust series and belongs to one sharing, fear, officers and moles
+        // series (those of its channel and service, and of its service).
+        debug_assert!(by_kind.desks.iter().all(|d| {
+            [d.trust, d.sharing, d.fear, d.officers, d.moles]
+                .iter()
+                .all(|&s| s < measures.len())
+        }));
         by_kind
     }
 }
@@ -163,7 +215,7 @@ impl SeriesLayout {
             }
         }
         layout.resolve_desks(scenario);
-        layout.by_kind = ByKind::of(&layout.measures);
+        layout.by_kind = ByKind::of(&layout.measures, &layout.desks, scenario);
         layout
     }
 
