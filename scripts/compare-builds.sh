@@ -6,13 +6,15 @@
 #
 # Builds `examples/profile_runs` at REV (in a temporary git worktree, with its own target
 # folder under target/compare-builds) and at the working tree, then runs both at the same
-# time, one per core (`taskset`), swapping cores every round, ROUNDS rounds (default 20) of
+# time, one per core (`taskset`), each round on both cores in turn, ROUNDS rounds (default 20) of
 # RUNS runs (default 300) of SCENARIO (default the reference case). Prints each round and the
 # median of the ratio working tree / REV: below 1 is faster.
 #
 # On a shared virtual machine one build can measure 40% apart from one hour to the next, so
 # two `cargo bench` results taken minutes apart do not compare two versions; two builds
-# running side by side share whatever the machine is doing.
+# running side by side share whatever the machine is doing. Even so, a round's ratio can be
+# 10% off either way: for a change of a few percent, count instructions instead
+# (`valgrind --tool=callgrind` on both builds of `profile_runs`; see README, Performance).
 #
 # Needs git, cargo, taskset (util-linux) and two cores.
 set -eu
@@ -53,13 +55,20 @@ round() {
         END { print "" }'
 }
 
+# A round runs both halves: old on core 1 and new on core 0, then the other way round. The
+# two cores of a shared virtual machine can run at different speeds for minutes at a time, so a
+# round's ratio is the geometric mean of its two halves' ratios, in which each core's speed
+# cancels out.
 i=1
 while [ "$i" -le "$rounds" ]; do
-    if [ $((i % 2)) -eq 0 ]; then round 0 1; else round 1 0; fi
+    first=$(round 1 0)
+    second=$(round 0 1)
+    echo "$first $second"
     i=$((i + 1))
 done | tee "$work/rounds.txt" |
-    awk -v rev="$rev" '{ printf "round %d: %s µs at %s, %s µs now (ratio %.3f)\n", NR, $1, rev, $2, $2 / $1 }'
+    awk -v rev="$rev" '{ printf "round %d: %s and %s µs at %s, %s and %s µs now (ratio %.3f)\n",
+        NR, $1, $3, rev, $2, $4, sqrt(($2 / $1) * ($4 / $3)) }'
 
-awk '{ print $2 / $1 }' "$work/rounds.txt" | sort -n |
+awk '{ print sqrt(($2 / $1) * ($4 / $3)) }' "$work/rounds.txt" | sort -n |
     awk -v rev="$rev" '{ r[NR] = $1 } END { m = (NR % 2) ? r[(NR + 1) / 2] : (r[NR / 2] + r[NR / 2 + 1]) / 2;
         printf "median ratio now / %s: %.3f (from %.3f to %.3f over %d rounds)\n", rev, m, r[1], r[NR], NR }'

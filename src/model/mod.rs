@@ -714,6 +714,119 @@ mod tests {
         bits
     }
 
+    /// Every series of `layout` that sums over desks, computed desk by desk from the model's
+    /// officers one by one (and its desks' counts of decisions to share).
+    fn series_from_officers(
+        model: &super::Model,
+        scenario: &crate::scenario::Scenario,
+        layout: &super::SeriesLayout,
+    ) -> Vec<f64> {
+        use super::Measure;
+        // The step just simulated: the one whose filled posts the series count.
+        let step = model.current_step() as u32 - 1;
+        let desks_of = |wanted: &dyn Fn(&crate::scenario::Desk) -> bool| -> Vec<usize> {
+            (0..scenario.desks.len())
+                .filter(|&d| wanted(&scenario.desks[d]))
+                .collect()
+        };
+        let count = |d: usize, counted: &dyn Fn(&super::Officer) -> bool| {
+            model.officers(d).iter().filter(|o| counted(o)).count() as f64
+        };
+        layout
+            .measures
+            .iter()
+            .map(|measure| match *measure {
+                Measure::Trust { desk } => model.institutional_trust(desk),
+                // The decisions of the step (an officer replaced since has lost its flag).
+                Measure::Sharing { channel, service } => {
+                    desks_of(&|d| d.channel == channel && d.service == service)
+                        .into_iter()
+                        .map(|d| f64::from(model.desks[d].shared))
+                        .sum()
+                }
+                Measure::Fear { service } => {
+                    let officers: Vec<_> = desks_of(&|d| d.service == service)
+                        .into_iter()
+                        .flat_map(|d| model.officers(d))
+                        .collect();
+                    let fear: f64 = officers.iter().map(|o| o.fear).sum();
+                    if officers.is_empty() {
+                        0.0
+                    } else {
+                        fear / officers.len() as f64
+                    }
+                }
+                Measure::Officers { service } => desks_of(&|d| d.service == service)
+                    .into_iter()
+                    .map(|d| count(d, &|o| step >= o.filled_from))
+                    .sum(),
+                Measure::Moles { service } => desks_of(&|d| d.service == service)
+                    .into_iter()
+                    .map(|d| count(d, &|o| o.mole))
+                    .sum(),
+                // Read from the model's counters and permissions as they are.
+                Measure::Successes { .. }
+                | Measure::Scandals { .. }
+                | Measure::Permission { .. } => f64::NAN,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn observed_series_add_up_the_officers_of_their_desks() {
+        // Three services (so several desks per service and channel), unequal desks, experts,
+        // recruitment, mole hunts and scandals.
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/three-services-unequal.toml");
+        let loaded = crate::scenario::load(&path).expect("fixture");
+        let scenario = &loaded.scenario;
+        let prepared = Prepared::new(scenario, 3);
+        let layout = &prepared.layout;
+        let mut out = vec![0.0; layout.len()];
+        let (mut moles_seen, mut vacancies_seen) = (false, false);
+        for run in 0..3 {
+            let mut model = super::Model::new(scenario, &prepared.keys, run);
+            model.spin_up();
+            for step in 0..prepared.steps() {
+                model.step(prepared.schedule.at(step));
+                model.observe(layout, &mut out);
+                let expected = series_from_officers(&model, scenario, layout);
+                for ((name, &got), &want) in layout.names.iter().zip(&out).zip(&expected) {
+                    if want.is_nan() {
+                        continue;
+                    }
+                    // Fear is a running sum (kept exact by the changes after the fading pass,
+                    // up to rounding); the counts and trust are exact.
+                    let close = if name.starts_with("fear.") {
+                        (got - want).abs() <= 1e-9
+                    } else {
+                        got.to_bits() == want.to_bits()
+                    };
+                    assert!(
+                        close,
+                        "run {run}, step {step}, {name}: {got} observed, {want} from the officers"
+                    );
+                    moles_seen |= name.starts_with("moles.") && got > 0.0;
+                    vacancies_seen |=
+                        name.starts_with("officers.") && got < expected_posts(scenario, name);
+                }
+            }
+        }
+        // The sums were checked while they moved, not only at their starting values.
+        assert!(moles_seen && vacancies_seen);
+    }
+
+    /// The posts of the service of series `officers.<service>`.
+    fn expected_posts(scenario: &crate::scenario::Scenario, name: &str) -> f64 {
+        let service = name.trim_start_matches("officers.");
+        scenario
+            .desks
+            .iter()
+            .filter(|d| scenario.services[d.service].name == service)
+            .map(|d| f64::from(d.population.count))
+            .sum()
+    }
+
     #[test]
     fn four_lane_and_portable_passes_give_the_same_runs() {
         if !std::is_x86_feature_detected!("avx2") {
