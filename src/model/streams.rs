@@ -180,13 +180,11 @@ impl Stream {
 
     #[cold]
     fn load(&mut self, chunk: u64) {
-        use rand::Rng;
+        use rand::RngExt;
         self.rng.set_word_pos(u128::from(chunk) * u128::from(CHUNK));
-        let mut bytes = [0u8; 4 * CHUNK as usize];
-        self.rng.fill_bytes(&mut bytes);
-        for (word, b) in self.words.iter_mut().zip(bytes.chunks_exact(4)) {
-            *word = u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
-        }
+        // Straight into the cache (the words `next_u32` would give, in order): no copy
+        // through a byte buffer.
+        self.rng.fill(&mut self.words[..]);
         self.chunk = chunk;
     }
 }
