@@ -49,7 +49,22 @@ struct Lanes<'o> {
     decisions: &'o mut [bool],
 }
 
-impl Lanes<'_> {
+impl<'o> Lanes<'o> {
+    /// The first `len` posts of `o` (every field cut to that length, so that the loops need no
+    /// bounds checks) with their share `words`. Always inlined: it runs once per desk and
+    /// step, and a call would pass the six slices through memory.
+    #[inline(always)]
+    fn of(o: &'o mut Officers, words: &'o [u32], len: usize) -> Lanes<'o> {
+        Lanes {
+            trust: &o.trust[..len],
+            ambition: &o.ambition[..len],
+            fear: &o.fear[..len],
+            filled_from: &o.filled_from[..len],
+            words: &words[..len],
+            decisions: &mut o.shared[..len],
+        }
+    }
+
     /// The state (trust, ambition, fear) of officer `i`.
     #[inline]
     fn state(&self, i: usize) -> [f64; 3] {
@@ -120,15 +135,7 @@ fn decide_desks_in_fours(desks: &mut [DeskState], s: &StepDecisions, scratch: &m
         let words = desk
             .share
             .words(u64::from(s.step) * n as u64, &mut scratch[..lanes]);
-        let o = &mut desk.officers;
-        let mut lanes = Lanes {
-            trust: &o.trust[..lanes],
-            ambition: &o.ambition[..lanes],
-            fear: &o.fear[..lanes],
-            filled_from: &o.filled_from[..lanes],
-            words: &words[..lanes],
-            decisions: &mut o.shared[..lanes],
-        };
+        let mut lanes = Lanes::of(&mut desk.officers, words, lanes);
         desk.shared = decide_in_fours(&mut lanes, &d);
     }
 }
@@ -136,17 +143,8 @@ fn decide_desks_in_fours(desks: &mut [DeskState], s: &StepDecisions, scratch: &m
 /// The share decisions (7.3) of the officers of a desk without AVX2, from the step's share
 /// `words` (one per post); returns how many share.
 fn decide_desk(officers: &mut Officers, words: &[u32], d: DeskDecision) -> u32 {
-    let o = officers;
-    let n = o.len();
-    // Every field cut to the desk's size, so that the loops need no bounds checks.
-    let mut lanes = Lanes {
-        trust: &o.trust[..n],
-        ambition: &o.ambition[..n],
-        fear: &o.fear[..n],
-        filled_from: &o.filled_from[..n],
-        words: &words[..n],
-        decisions: &mut o.shared[..n],
-    };
+    let n = officers.len();
+    let mut lanes = Lanes::of(officers, words, n);
     // No branch on the decision itself (about one officer in five shares, at random, which a
     // branch predictor cannot learn): the bracket decides nearly every draw. On x86-64 the
     // officers go two at a time, and an odd last one alone.
@@ -291,18 +289,13 @@ mod tests {
 
     /// A desk of `n` officers with varied states, some posts empty until step 5.
     fn desk(n: usize, seed: u64) -> (Officers, Vec<u32>) {
-        let mut state = seed;
-        let mut next = move || {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            state >> 32
-        };
+        use rand::{Rng, RngExt};
+        let mut rng = crate::model::streams::for_tests(seed);
         let officers: Vec<Officer> = (0..n)
             .map(|i| Officer {
-                trust: next() as f64 / 4_294_967_296.0,
-                ambition: next() as f64 / 4_294_967_296.0,
-                fear: next() as f64 / 4_294_967_296.0,
+                trust: rng.random(),
+                ambition: rng.random(),
+                fear: rng.random(),
                 disposition: 0.1,
                 exposure: 0.0,
                 filled_from: if i % 7 == 3 { 5 } else { 0 },
@@ -311,7 +304,7 @@ mod tests {
                 shared: true,
             })
             .collect();
-        let words = (0..n).map(|_| next() as u32).collect();
+        let words = (0..n).map(|_| rng.next_u32()).collect();
         (Officers::new(&officers, 1.0), words)
     }
 
@@ -364,15 +357,7 @@ mod tests {
                             let lanes = officers.lanes();
                             let mut padded_words = words.clone();
                             padded_words.resize(lanes, u32::MAX / 3);
-                            let o = &mut officers;
-                            let mut view = Lanes {
-                                trust: &o.trust[..lanes],
-                                ambition: &o.ambition[..lanes],
-                                fear: &o.fear[..lanes],
-                                filled_from: &o.filled_from[..lanes],
-                                words: &padded_words,
-                                decisions: &mut o.shared[..lanes],
-                            };
+                            let mut view = Lanes::of(&mut officers, &padded_words, lanes);
                             // SAFETY: AVX2 was just detected.
                             let shared = unsafe { decide_in_fours(&mut view, &d) };
                             assert_eq!(

@@ -40,7 +40,10 @@ pub(super) struct Side {
     pub other: usize,
     /// Probability that a contact is used for an attempt on this side.
     pub attempt: f64,
-    /// Probability that this side's counterintelligence catches the attempt.
+    /// The vigilance of the target's service.
+    pub vigilance: f64,
+    /// Probability that this side's counterintelligence catches the attempt (this step: from
+    /// `vigilance` and the service's suspicion).
     pub catch: f64,
     /// Probability that a caught attempt is publicised.
     pub publicity: f64,
@@ -361,13 +364,8 @@ mod tests {
     /// A desk of `n` posts with varied states: some sharing, some posts empty until step 6,
     /// some experts.
     fn desk(n: usize, seed: u64) -> Officers {
-        let mut state = seed;
-        let mut next = move || {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (state >> 11) as f64 / (1u64 << 53) as f64
-        };
+        let mut rng = crate::model::streams::for_tests(seed);
+        let mut next = move || rand::RngExt::random::<f64>(&mut rng);
         let officers: Vec<super::super::Officer> = (0..n)
             .map(|i| super::super::Officer {
                 trust: next(),
@@ -417,6 +415,7 @@ mod tests {
                             own: 0,
                             other: 1,
                             attempt: 0.3,
+                            vigilance: 0.4,
                             catch: 0.4,
                             publicity: 0.5,
                         },
@@ -424,6 +423,7 @@ mod tests {
                             own: 1,
                             other: 0,
                             attempt: 0.25,
+                            vigilance: 0.6,
                             catch: 0.6,
                             publicity: 0.2,
                         },

@@ -143,13 +143,8 @@ mod tests {
 
     #[test]
     fn vector_fading_equals_fading_one_by_one() {
-        let mut state = 3u64;
-        let mut next = move || {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (state >> 11) as f64 / (1u64 << 53) as f64
-        };
+        let mut rng = crate::model::streams::for_tests(3u64);
+        let mut next = move || rand::RngExt::random::<f64>(&mut rng);
         for n in 0..=9 {
             let officers: Vec<Officer> = (0..n)
                 .map(|i| Officer {

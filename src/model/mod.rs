@@ -156,11 +156,9 @@ struct PairBlock {
     channel: usize,
     a: usize,
     b: usize,
-    /// Sides `A` and `B` as targets of recruitment attempts (the catch probability is set
-    /// each step from the target's suspicion).
+    /// Sides `A` and `B` as targets of recruitment attempts (their catch probability is set
+    /// each step from the target's vigilance and suspicion).
     sides: [Side; 2],
-    /// The vigilance of the services of sides `A` and `B`.
-    vigilance: [f64; 2],
     /// Pairs `k = 0 … pairs−1` = (a[k mod |a|], b[k mod |b|]).
     pairs: usize,
     /// Contact draws: words `2·(step·pairs + k) + j`.
@@ -297,13 +295,12 @@ impl<'a> Model<'a> {
                             &scenario.params,
                             scenario.services[other].spec.aggressiveness,
                         ),
+                        vigilance: scenario.services[own].spec.vigilance,
                         catch: 0.0,
                         publicity: scenario.services[own].spec.publicity,
                     };
                     [side(sa, sb), side(sb, sa)]
                 },
-                vigilance: [block.a, block.b]
-                    .map(|d| scenario.services[scenario.desks[d].service].spec.vigilance),
                 pairs: desks[block.a]
                     .officers
                     .len()
@@ -429,11 +426,8 @@ impl<'a> Model<'a> {
         for block in &mut self.pairs {
             let c = block.channel;
             let [mut side_a, mut side_b] = block.sides;
-            for (side, vigilance) in [
-                (&mut side_a, block.vigilance[0]),
-                (&mut side_b, block.vigilance[1]),
-            ] {
-                side.catch = rules::catch_probability(vigilance, self.suspicion[side.own]);
+            for side in [&mut side_a, &mut side_b] {
+                side.catch = rules::catch_probability(side.vigilance, self.suspicion[side.own]);
             }
             let pairs = block.pairs;
             let first_pair = u64::from(step) * pairs as u64;

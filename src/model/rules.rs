@@ -396,12 +396,9 @@ mod tests {
     fn bracketed_share_decisions_equal_the_direct_ones() {
         // Draws and logits dense around the grid points and far outside the table.
         let mut mismatches = 0;
-        let mut state = 12345u64;
+        let mut rng = crate::model::streams::for_tests(12345);
         for k in 0..200_000 {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            let u = (state >> 11) as f64 / (1u64 << 53) as f64;
+            let u: f64 = rand::RngExt::random(&mut rng);
             let z = (k as f64 / 2_000.0 - 50.0) + (k % 7) as f64 / 113.0;
             let permission = [1.0, 0.5, 0.0, 0.13][k % 4];
             let direct = u < logistic(z) * permission;
@@ -441,13 +438,8 @@ mod tests {
     fn two_lane_decisions_equal_the_one_lane_ones() {
         use std::arch::x86_64::_mm_set_pd;
         let brackets = LogisticBrackets::get();
-        let mut state = 99u64;
-        let mut next = || {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (state >> 11) as f64 / (1u64 << 53) as f64
-        };
+        let mut rng = crate::model::streams::for_tests(99u64);
+        let mut next = || rand::RngExt::random::<f64>(&mut rng);
         let (mut decided_by_bracket, mut computed) = (0, 0);
         for k in 0..100_000 {
             // Logits inside and outside the table, draws anywhere and right at the bracket.
@@ -481,13 +473,8 @@ mod tests {
             return;
         }
         let brackets = LogisticBrackets::get();
-        let mut state = 7u64;
-        let mut next = || {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (state >> 11) as f64 / (1u64 << 53) as f64
-        };
+        let mut rng = crate::model::streams::for_tests(7u64);
+        let mut next = || rand::RngExt::random::<f64>(&mut rng);
         let (mut decided_by_bracket, mut computed) = (0, 0);
         for k in 0..50_000 {
             // Logits inside and outside the table (and NaN), draws anywhere and at the bracket.

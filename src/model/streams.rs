@@ -86,6 +86,13 @@ pub fn stream(
     sequential(&key(seed, purpose, names, numbers), run)
 }
 
+/// A seeded generator for tests that need varied inputs (states, logits, draws): the
+/// model's own kind of stream, so tests need no generator of their own.
+#[cfg(test)]
+pub(crate) fn for_tests(seed: u64) -> ChaCha8Rng {
+    stream(seed, 0, Purpose::Design, &["tests"], &[])
+}
+
 /// Words per cached chunk: ChaCha8 computes four 16-word blocks at a time.
 const CHUNK: u64 = 64;
 
