@@ -143,7 +143,7 @@ mod tests {
 
     #[test]
     fn vector_fading_equals_fading_one_by_one() {
-        let mut rng = crate::model::streams::for_tests(3u64);
+        let mut rng = crate::model::streams::for_tests(3);
         let mut next = move || rand::RngExt::random::<f64>(&mut rng);
         for n in 0..=9 {
             let officers: Vec<Officer> = (0..n)

@@ -438,7 +438,7 @@ mod tests {
     fn two_lane_decisions_equal_the_one_lane_ones() {
         use std::arch::x86_64::_mm_set_pd;
         let brackets = LogisticBrackets::get();
-        let mut rng = crate::model::streams::for_tests(99u64);
+        let mut rng = crate::model::streams::for_tests(99);
         let mut next = || rand::RngExt::random::<f64>(&mut rng);
         let (mut decided_by_bracket, mut computed) = (0, 0);
         for k in 0..100_000 {
@@ -473,7 +473,7 @@ mod tests {
             return;
         }
         let brackets = LogisticBrackets::get();
-        let mut rng = crate::model::streams::for_tests(7u64);
+        let mut rng = crate::model::streams::for_tests(7);
         let mut next = || rand::RngExt::random::<f64>(&mut rng);
         let (mut decided_by_bracket, mut computed) = (0, 0);
         for k in 0..50_000 {
