@@ -129,6 +129,8 @@ pub(super) fn decide_desks(desks: &mut [DeskState], s: StepDecisions, scratch: &
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 fn decide_desks_in_fours(desks: &mut [DeskState], s: &StepDecisions, scratch: &mut [u32]) {
+    // Broadcast once per step, not once per desk.
+    let weights = FourWeights::of(&s.weights);
     for desk in desks {
         let d = s.of(desk);
         let (n, lanes) = (desk.officers.len(), desk.officers.lanes());
@@ -136,7 +138,34 @@ fn decide_desks_in_fours(desks: &mut [DeskState], s: &StepDecisions, scratch: &m
             .share
             .words(u64::from(s.step) * n as u64, &mut scratch[..lanes]);
         let mut lanes = Lanes::of(&mut desk.officers, words, lanes);
-        desk.shared = decide_in_fours(&mut lanes, &d);
+        desk.shared = decide_in_fours(&mut lanes, &d, &weights);
+    }
+}
+
+/// The weights of an officer's own state, each in the four lanes of an AVX2 register.
+#[cfg(target_arch = "x86_64")]
+#[derive(Clone, Copy)]
+struct FourWeights {
+    trust: std::arch::x86_64::__m256d,
+    ambition: std::arch::x86_64::__m256d,
+    fear: std::arch::x86_64::__m256d,
+}
+
+#[cfg(target_arch = "x86_64")]
+impl FourWeights {
+    /// `w` broadcast.
+    ///
+    /// # Safety
+    /// Callable only where AVX2 is available.
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    fn of(w: &rules::OfficerWeights) -> FourWeights {
+        use std::arch::x86_64::_mm256_set1_pd;
+        FourWeights {
+            trust: _mm256_set1_pd(w.trust),
+            ambition: _mm256_set1_pd(w.ambition),
+            fear: _mm256_set1_pd(w.fear),
+        }
     }
 }
 
@@ -172,16 +201,11 @@ fn decide_desk(officers: &mut Officers, words: &[u32], d: DeskDecision) -> u32 {
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 #[inline]
-fn decide_in_fours(o: &mut Lanes, d: &DeskDecision) -> u32 {
+fn decide_in_fours(o: &mut Lanes, d: &DeskDecision, w: &FourWeights) -> u32 {
     use std::arch::x86_64::*;
     debug_assert_eq!(o.decisions.len() % 4, 0);
-    let w = d.weights;
-    let (base, w_trust, w_ambition, w_fear) = (
-        _mm256_set1_pd(d.base),
-        _mm256_set1_pd(w.trust),
-        _mm256_set1_pd(w.ambition),
-        _mm256_set1_pd(w.fear),
-    );
+    let (base, w_trust, w_ambition, w_fear) =
+        (_mm256_set1_pd(d.base), w.trust, w.ambition, w.fear);
     let mut shared = 0;
     // Four officers at a time, as chunks of four (which need no bounds checks).
     let states = (o.trust.chunks_exact(4))
@@ -359,7 +383,9 @@ mod tests {
                             padded_words.resize(lanes, u32::MAX / 3);
                             let mut view = Lanes::of(&mut officers, &padded_words, lanes);
                             // SAFETY: AVX2 was just detected.
-                            let shared = unsafe { decide_in_fours(&mut view, &d) };
+                            let shared = unsafe {
+                                decide_in_fours(&mut view, &d, &FourWeights::of(&weights))
+                            };
                             assert_eq!(
                                 officers.shared[..n],
                                 expected,

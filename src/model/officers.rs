@@ -148,16 +148,19 @@ impl Officers {
 
     /// The fields a pair exchange reads and writes, borrowed apart, each cut to the number of
     /// posts (one length for all, which the bounds checks then share).
+    #[inline(always)]
     pub fn posts(&mut self) -> Posts<'_> {
         self.posts_up_to(self.len)
     }
 
     /// [`Officers::posts`] with the padding ([`Officers::lanes`]), for the passes that go four
     /// posts at a time.
+    #[inline(always)]
     pub fn lane_posts(&mut self) -> Posts<'_> {
         self.posts_up_to(self.lanes())
     }
 
+    #[inline(always)]
     fn posts_up_to(&mut self, n: usize) -> Posts<'_> {
         Posts {
             shared: &self.shared[..n],
