@@ -204,8 +204,7 @@ fn decide_desk(officers: &mut Officers, words: &[u32], d: DeskDecision) -> u32 {
 fn decide_in_fours(o: &mut Lanes, d: &DeskDecision, w: &FourWeights) -> u32 {
     use std::arch::x86_64::*;
     debug_assert_eq!(o.decisions.len() % 4, 0);
-    let (base, w_trust, w_ambition, w_fear) =
-        (_mm256_set1_pd(d.base), w.trust, w.ambition, w.fear);
+    let (base, w_trust, w_ambition, w_fear) = (_mm256_set1_pd(d.base), w.trust, w.ambition, w.fear);
     let mut shared = 0;
     // Four officers at a time, as chunks of four (which need no bounds checks).
     let states = (o.trust.chunks_exact(4))

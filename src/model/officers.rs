@@ -157,7 +157,16 @@ impl Officers {
     /// posts at a time.
     #[inline(always)]
     pub fn lane_posts(&mut self) -> Posts<'_> {
-        self.posts_up_to(self.lanes())
+        // Whole arrays, every one of them `lanes()` long: no bounds check to cut them.
+        Posts {
+            shared: &self.shared,
+            filled_from: &self.filled_from,
+            fear: &self.fear,
+            exposure_weight: &self.exposure_weight,
+            exposure: &mut self.exposure,
+            trust: &mut self.trust,
+            mole: &mut self.mole,
+        }
     }
 
     #[inline(always)]
