@@ -16,7 +16,7 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use liaison::runner::{Prepared, run_once};
+use liaison::runner::{Prepared, run_batch, run_once};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -36,11 +36,22 @@ fn main() -> ExitCode {
         }
     };
     let prepared = Prepared::new(&loaded.scenario, loaded.scenario.seed);
-    let mut record = vec![0.0; prepared.record_len()];
     let start = Instant::now();
-    for run in 0..runs {
-        run_once(&prepared, run, &mut record);
-        std::hint::black_box(&record);
+    if args.get(2).is_some_and(|a| a == "--batch") {
+        let mut records = vec![vec![0.0; prepared.record_len()]; 4];
+        for first in (0..runs).step_by(4) {
+            let [a, b, c, d] = &mut records[..] else {
+                unreachable!("four records")
+            };
+            run_batch(&prepared, [first, first + 1, first + 2, first + 3], [a, b, c, d]);
+            std::hint::black_box(&records);
+        }
+    } else {
+        let mut record = vec![0.0; prepared.record_len()];
+        for run in 0..runs {
+            run_once(&prepared, run, &mut record);
+            std::hint::black_box(&record);
+        }
     }
     if runs > 0 {
         println!("{:?} per run", start.elapsed() / runs);

@@ -11,9 +11,9 @@
 use super::four;
 use super::officers::Officers;
 use super::streams;
-use super::{DeskState, rules};
+use super::{BATCH, DeskRun, DeskState, rules};
 
-/// What every officer of a desk shares in a step's decisions.
+/// What every officer of a desk shares in a step's decisions, in one run.
 #[derive(Clone, Copy)]
 struct DeskDecision {
     /// The model step.
@@ -39,33 +39,31 @@ impl DeskDecision {
     }
 }
 
-/// The fields a decision reads and writes, each cut to the same number of officers.
+/// The fields a decision reads and writes, each cut to the same number of entries.
 struct Lanes<'o> {
     trust: &'o [f64],
     ambition: &'o [f64],
     fear: &'o [f64],
     filled_from: &'o [u32],
-    words: &'o [u32],
     decisions: &'o mut [bool],
 }
 
 impl<'o> Lanes<'o> {
-    /// The first `len` posts of `o` (every field cut to that length, so that the loops need no
-    /// bounds checks) with their share `words`. Always inlined: it runs once per desk and
-    /// step, and a call would pass the six slices through memory.
+    /// The first `len` entries of `o` (every field cut to that length, so that the loops need
+    /// no bounds checks). Always inlined: it runs once per desk and step, and a call would
+    /// pass the five slices through memory.
     #[inline(always)]
-    fn of(o: &'o mut Officers, words: &'o [u32], len: usize) -> Lanes<'o> {
+    fn of(o: &'o mut Officers, len: usize) -> Lanes<'o> {
         Lanes {
             trust: &o.trust[..len],
             ambition: &o.ambition[..len],
             fear: &o.fear[..len],
             filled_from: &o.filled_from[..len],
-            words: &words[..len],
             decisions: &mut o.shared[..len],
         }
     }
 
-    /// The state (trust, ambition, fear) of officer `i`.
+    /// The state (trust, ambition, fear) of entry `i`.
     #[inline]
     fn state(&self, i: usize) -> [f64; 3] {
         [self.trust[i], self.ambition[i], self.fear[i]]
@@ -84,61 +82,103 @@ pub(super) struct StepDecisions {
 }
 
 impl StepDecisions {
-    /// The decisions of `desk` in this step.
-    fn of(&self, desk: &DeskState) -> DeskDecision {
-        DeskDecision {
+    /// The decisions of a desk in each of its runs (`runs`, in lane order) in this step.
+    #[inline]
+    fn of<const R: usize>(&self, runs: &[DeskRun; R]) -> [DeskDecision; R] {
+        let mut decisions = [DeskDecision {
             step: self.step,
-            base: desk.share_base,
-            permission: desk.share_permission,
+            base: 0.0,
+            permission: 0.0,
             weights: self.weights,
             brackets: self.brackets,
+        }; R];
+        // A loop rather than `map`, which does not always inline.
+        for (d, run) in decisions.iter_mut().zip(runs) {
+            (d.base, d.permission) = (run.share_base, run.share_permission);
+        }
+        decisions
+    }
+}
+
+/// Each run's share words of a desk of `n` posts in step `step`: words `step·n …` of the
+/// run's share stream, `len` of them (`n`, or with one run the padded posts, whose words are
+/// the next ones of the stream and decide nothing), read in place in the stream's cache
+/// unless they straddle two chunks, else copied into the run's part of `scratch` (`R` parts
+/// of `part` words).
+#[inline]
+fn share_words<'w, const R: usize>(
+    runs: &'w mut [DeskRun; R],
+    [n, len]: [usize; 2],
+    step: u32,
+    scratch: &'w mut [u32],
+    part: usize,
+) -> [&'w [u32]; R] {
+    let first = u64::from(step) * n as u64;
+    let mut words: [&[u32]; R] = [&[]; R];
+    // A loop rather than `map`, which does not always inline.
+    let parts = runs.iter_mut().zip(scratch.chunks_exact_mut(part));
+    for (words, (run, scratch)) in words.iter_mut().zip(parts) {
+        *words = run.share.words(first, &mut scratch[..len]);
+    }
+    words
+}
+
+/// The share decisions (7.3) of every officer of every desk in step `s.step`, in each of the
+/// `R` runs, from the runs' share streams ([`share_words`]: `scratch` has `R` parts of
+/// `part` words, at least the largest desk's posts, padded); sets each desk's `shared` in
+/// each run.
+///
+/// All desks in one call, so that what the loops keep in registers is set up once per step,
+/// not once per desk (desks are small: a dozen officers).
+pub(super) fn decide_desks<const R: usize>(
+    desks: &mut [DeskState<R>],
+    s: StepDecisions,
+    scratch: &mut [u32],
+    part: usize,
+) {
+    #[cfg(target_arch = "x86_64")]
+    if four::available() {
+        // SAFETY: `four::available` detected AVX2.
+        unsafe { decide_desks_in_fours(desks, &s, scratch, part) };
+        return;
+    }
+    for desk in desks {
+        let d = s.of(&desk.runs);
+        let n = desk.officers.len();
+        let words = share_words(&mut desk.runs, [n, n], s.step, scratch, part);
+        let shared = decide_desk(&mut desk.officers, &words, &d);
+        for (run, shared) in desk.runs.iter_mut().zip(shared) {
+            run.shared = shared;
         }
     }
 }
 
-/// The share decisions (7.3) of every officer of every desk in step `s.step`, from each
-/// desk's share stream (words `step·n … step·n + n − 1` of a desk of `n` posts, read in place
-/// in the stream's cache unless they straddle two chunks, else copied into `scratch`, which
-/// is as long as the largest desk's [`Officers::lanes`]); sets each desk's `shared`.
-///
-/// All desks in one call, so that what the loops keep in registers is set up once per step,
-/// not once per desk (desks are small: a dozen officers).
-pub(super) fn decide_desks(desks: &mut [DeskState], s: StepDecisions, scratch: &mut [u32]) {
-    #[cfg(target_arch = "x86_64")]
-    if four::available() {
-        // SAFETY: `four::available` detected AVX2.
-        unsafe { decide_desks_in_fours(desks, &s, scratch) };
-        return;
-    }
-    for desk in desks {
-        let d = s.of(desk);
-        let n = desk.officers.len();
-        let words = desk
-            .share
-            .words(u64::from(s.step) * n as u64, &mut scratch[..n]);
-        desk.shared = decide_desk(&mut desk.officers, words, d);
-    }
-}
-
-/// [`decide_desks`] with AVX2: each desk's officers four at a time, over the padded arrays
-/// (the padding's posts are empty, so their decisions are `false`; the words read for them
-/// are the next ones of the stream, and nothing depends on them).
+/// [`decide_desks`] with AVX2: each desk's entries four at a time, over the padded arrays
+/// (the padding's posts are empty, so their decisions are `false`).
 ///
 /// # Safety
 /// Callable only where AVX2 is available.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-fn decide_desks_in_fours(desks: &mut [DeskState], s: &StepDecisions, scratch: &mut [u32]) {
+fn decide_desks_in_fours<const R: usize>(
+    desks: &mut [DeskState<R>],
+    s: &StepDecisions,
+    scratch: &mut [u32],
+    part: usize,
+) {
     // Broadcast once per step, not once per desk.
     let weights = FourWeights::of(&s.weights);
     for desk in desks {
-        let d = s.of(desk);
+        let d = s.of(&desk.runs);
         let (n, lanes) = (desk.officers.len(), desk.officers.lanes());
-        let words = desk
-            .share
-            .words(u64::from(s.step) * n as u64, &mut scratch[..lanes]);
-        let mut lanes = Lanes::of(&mut desk.officers, words, lanes);
-        desk.shared = decide_in_fours(&mut lanes, &d, &weights);
+        // One run reads a word for every padded post; a batch has no padding.
+        let len = if R == 1 { lanes } else { n };
+        let words = share_words(&mut desk.runs, [n, len], s.step, scratch, part);
+        let mut lanes = Lanes::of(&mut desk.officers, lanes);
+        let shared = decide_in_fours(&mut lanes, &words, &d, &weights);
+        for (run, shared) in desk.runs.iter_mut().zip(shared) {
+            run.shared = shared;
+        }
     }
 }
 
@@ -169,50 +209,102 @@ impl FourWeights {
     }
 }
 
-/// The share decisions (7.3) of the officers of a desk without AVX2, from the step's share
-/// `words` (one per post); returns how many share.
-fn decide_desk(officers: &mut Officers, words: &[u32], d: DeskDecision) -> u32 {
-    let n = officers.len();
-    let mut lanes = Lanes::of(officers, words, n);
+/// The share decisions (7.3) of the entries of a desk without AVX2, from each run's share
+/// `words` (one per post) and decisions `d` (entry `i` is post `i / R` in the run in lane
+/// `i mod R`); returns how many share in each run.
+fn decide_desk<const R: usize>(
+    officers: &mut Officers,
+    words: &[&[u32]; R],
+    d: &[DeskDecision; R],
+) -> [u32; R] {
+    let entries = officers.entries();
+    let mut lanes = Lanes::of(officers, entries);
+    let mut shared = [0; R];
     // No branch on the decision itself (about one officer in five shares, at random, which a
-    // branch predictor cannot learn): the bracket decides nearly every draw. On x86-64 the
-    // officers go two at a time, and an odd last one alone.
+    // branch predictor cannot learn): the bracket decides nearly every draw. On x86-64 a
+    // single run's officers go two at a time, and an odd last one alone.
     #[cfg(target_arch = "x86_64")]
-    // SAFETY: SSE2 is part of x86-64 itself: every processor that runs this code has it.
-    let (done, mut shared) = unsafe { decide_in_twos(&mut lanes, &d) };
+    let done = if R == 1 {
+        // SAFETY: SSE2 is part of x86-64 itself: every processor that runs this code has it.
+        let (done, count) = unsafe { decide_in_twos(&mut lanes, words[0], &d[0]) };
+        shared[0] = count;
+        done
+    } else {
+        0
+    };
     #[cfg(not(target_arch = "x86_64"))]
-    let (done, mut shared) = (0, 0);
-    for i in done..n {
-        let decision = (d.step >= lanes.filled_from[i]) & d.one(lanes.words[i], lanes.state(i));
+    let done = 0;
+    for i in done..entries {
+        let (lane, slot) = (i % R, i / R);
+        let decision = (d[lane].step >= lanes.filled_from[i])
+            & d[lane].one(words[lane][slot], lanes.state(i));
         lanes.decisions[i] = decision;
-        shared += u32::from(decision);
+        shared[lane] += u32::from(decision);
     }
     shared
 }
 
-/// The share decisions of the officers of a desk four at a time, in the four lanes of AVX2
+/// The share decisions of a desk's entries four at a time, in the four lanes of AVX2
 /// registers (the same operations as [`rules::officer_logit`] and
 /// [`rules::LogisticBrackets::bracketed`], in the same order, so the same decisions); the
-/// fields are padded to a multiple of four with empty posts ([`Officers::lanes`]). Returns how
-/// many share.
+/// fields are padded to a multiple of four with empty posts ([`Officers::lanes`]), and
+/// `quads` gives the share words of each four entries. Lane `j` is in the run in lane
+/// `j mod R`, decided with `d[j mod R]` (`R` is 1 or [`BATCH`]). Returns how many share in
+/// each run.
 ///
 /// # Safety
 /// Callable only where AVX2 is available.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 #[inline]
-fn decide_in_fours(o: &mut Lanes, d: &DeskDecision, w: &FourWeights) -> u32 {
+fn decide_in_fours<const R: usize>(
+    o: &mut Lanes,
+    words: &[&[u32]; R],
+    d: &[DeskDecision; R],
+    w: &FourWeights,
+) -> [u32; R] {
     use std::arch::x86_64::*;
+    const { assert!(R == 1 || R == BATCH) };
     debug_assert_eq!(o.decisions.len() % 4, 0);
-    let (base, w_trust, w_ambition, w_fear) = (_mm256_set1_pd(d.base), w.trust, w.ambition, w.fear);
-    let mut shared = 0;
-    // Four officers at a time, as chunks of four (which need no bounds checks).
-    let states = (o.trust.chunks_exact(4))
-        .zip(o.ambition.chunks_exact(4))
-        .zip(o.fear.chunks_exact(4));
-    let posts = o.words.chunks_exact(4).zip(o.filled_from.chunks_exact(4));
-    let decisions = o.decisions.chunks_exact_mut(4);
-    for (((t, a), f), ((words, filled_from), out)) in states.zip(posts.zip(decisions)) {
+    // Lane j's run: the only run, or run j of a batch.
+    let (base, permission) = (
+        _mm256_set_pd(d[3 % R].base, d[2 % R].base, d[1 % R].base, d[0].base),
+        _mm256_set_pd(
+            d[3 % R].permission,
+            d[2 % R].permission,
+            d[1 % R].permission,
+            d[0].permission,
+        ),
+    );
+    let (w_trust, w_ambition, w_fear) = (w.trust, w.ambition, w.fear);
+    let (mut shared, mut lane_shared) = (0, _mm_setzero_si128());
+    let (step, brackets) = (d[0].step, d[0].brackets);
+    // Every field cut to the same length, a multiple of four, so that the loop needs no
+    // bounds checks. (Indices rather than zipped chunks: with a batch's words zipped in, the
+    // compiler keeps the loop's items in memory.)
+    let quads = o.decisions.len() / 4;
+    let n = 4 * quads;
+    let (trust, ambition, fear) = (&o.trust[..n], &o.ambition[..n], &o.fear[..n]);
+    let (filled_from, out) = (&o.filled_from[..n], &mut o.decisions[..n]);
+    // Each run's words: one run's four per quad, or one per quad from each of four runs.
+    let mut run_words: [&[u32]; R] = [&[]; R];
+    for (cut, words) in run_words.iter_mut().zip(words) {
+        *cut = &words[..n / R];
+    }
+    for quad in 0..quads {
+        let first = 4 * quad;
+        let entries = first..first + 4;
+        let (t, a, f) = (
+            &trust[entries.clone()],
+            &ambition[entries.clone()],
+            &fear[entries.clone()],
+        );
+        let words = if R == 1 {
+            let w = &run_words[0][entries.clone()];
+            [w[0], w[1], w[2], w[3]]
+        } else {
+            std::array::from_fn(|lane| run_words[lane % R][quad])
+        };
         let z = _mm256_sub_pd(
             _mm256_add_pd(
                 _mm256_add_pd(base, _mm256_mul_pd(w_trust, four::load(t))),
@@ -220,29 +312,44 @@ fn decide_in_fours(o: &mut Lanes, d: &DeskDecision, w: &FourWeights) -> u32 {
             ),
             _mm256_mul_pd(w_fear, four::load(f)),
         );
-        let u = four::uniforms(four::words([words[0], words[1], words[2], words[3]]));
-        let (decided, mut shares) = d.brackets.bracketed_four(u, z, d.permission);
+        let u = four::uniforms(four::words(words));
+        let (decided, mut shares) = brackets.bracketed_four(u, z, permission);
         if decided != 0b1111 {
             // Rare: a draw inside its bracket, or a logit outside the table.
-            shares = undecided_lanes(d, [t, a, f], words, decided, shares);
+            shares = undecided_lanes(d, [trust, ambition, fear], first, words, decided, shares);
         }
-        let filled = _mm_movemask_ps(_mm_castsi128_ps(four::filled(filled_from, d.step)));
+        let filled = four::filled(&filled_from[entries.clone()], step);
+        let filled = _mm_movemask_ps(_mm_castsi128_ps(filled));
         let decisions = shares & filled;
-        out.copy_from_slice(&four::FLAGS[decisions as usize]);
-        shared += four::count(decisions);
+        out[entries].copy_from_slice(&four::FLAGS[decisions as usize]);
+        if R == 1 {
+            shared += four::count(decisions);
+        } else {
+            let ones = four::ONES[decisions as usize & 0b1111];
+            // SAFETY: `ones` is four `u32`s, the width of one unaligned load.
+            let ones = unsafe { _mm_loadu_si128(ones.as_ptr().cast()) };
+            lane_shared = _mm_add_epi32(lane_shared, ones);
+        }
     }
-    shared
+    if R == 1 {
+        [shared; R]
+    } else {
+        let lanes = four::lanes_u32(lane_shared);
+        std::array::from_fn(|lane| lanes[lane])
+    }
 }
 
-/// The decisions of the lanes of four officers (their trust, ambition and fear, and their share
-/// words) that the bracket left undecided (bit clear in `decided`), taken one at a time;
-/// `shares` holds the decided lanes.
+/// The decisions of the lanes of the four entries from `first` (of the fields trust, ambition
+/// and fear; `words` their share words) that the bracket left undecided (bit clear in
+/// `decided`), taken one at a time, lane `j` with `d[j mod R]`; `shares` holds the decided
+/// lanes.
 #[cold]
 #[inline(never)]
-fn undecided_lanes(
-    d: &DeskDecision,
+fn undecided_lanes<const R: usize>(
+    d: &[DeskDecision; R],
     [trust, ambition, fear]: [&[f64]; 3],
-    words: &[u32],
+    first: usize,
+    words: [u32; 4],
     decided: i32,
     shares: i32,
 ) -> i32 {
@@ -251,7 +358,8 @@ fn undecided_lanes(
             return shares;
         }
         let bit = 1 << lane;
-        if d.one(words[lane], [trust[lane], ambition[lane], fear[lane]]) {
+        let i = first + lane;
+        if d[lane % R].one(words[lane], [trust[i], ambition[i], fear[i]]) {
             shares | bit
         } else {
             shares & !bit
@@ -259,16 +367,17 @@ fn undecided_lanes(
     })
 }
 
-/// The share decisions of a desk's officers two at a time, in the two lanes of SSE2 registers
-/// (the same operations as [`rules::officer_logit`] and [`rules::LogisticBrackets::bracketed`],
-/// in the same order, so the same decisions). Returns how many officers it decided (an odd
-/// last one is left to the caller) and how many of them share.
+/// The share decisions of a single run's officers of a desk two at a time, in the two lanes of
+/// SSE2 registers (the same operations as [`rules::officer_logit`] and
+/// [`rules::LogisticBrackets::bracketed`], in the same order, so the same decisions), with
+/// their share `words`. Returns how many officers it decided (an odd last one is left to the
+/// caller) and how many of them share.
 ///
 /// # Safety
 /// Callable where SSE2 is available, which is every x86-64 processor.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "sse2")]
-fn decide_in_twos(o: &mut Lanes, d: &DeskDecision) -> (usize, u32) {
+fn decide_in_twos(o: &mut Lanes, words: &[u32], d: &DeskDecision) -> (usize, u32) {
     use std::arch::x86_64::*;
     let (base, w) = (_mm_set1_pd(d.base), d.weights);
     let (w_trust, w_ambition, w_fear) = (
@@ -276,8 +385,9 @@ fn decide_in_twos(o: &mut Lanes, d: &DeskDecision) -> (usize, u32) {
         _mm_set1_pd(w.ambition),
         _mm_set1_pd(w.fear),
     );
-    let (trust, ambition, fear, words) = (o.trust, o.ambition, o.fear, o.words);
+    let (trust, ambition, fear) = (o.trust, o.ambition, o.fear);
     let pairs = o.decisions.len() / 2;
+    let words = &words[..2 * pairs];
     let mut shared = 0;
     for pair in 0..pairs {
         let (i, j) = (2 * pair, 2 * pair + 1);

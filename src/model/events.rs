@@ -6,22 +6,23 @@ use super::streams::Stream;
 use super::{Model, Scandal, rules};
 use crate::scenario::EventKind;
 
-impl Model<'_> {
-    /// Applies event `index` of the scenario at the current step.
-    pub(super) fn apply_event(&mut self, index: usize) {
+impl<const R: usize> Model<'_, R> {
+    /// Applies event `index` of the scenario at the current step to the run in lane `lane`.
+    pub(super) fn apply_event(&mut self, index: usize, lane: usize) {
         let scenario = self.scenario;
         let event = &scenario.events[index];
         let p = &scenario.params;
         let m = event.magnitude;
         // The event's own stream, read from word `step·2³²`: other events' draws never shift.
         let first = u64::from(self.step) << 32;
-        let (keys, run) = (self.keys, self.run);
+        let (keys, run) = (self.keys, self.runs[lane].run);
         let event_stream = || Stream::new(&keys.events[index], run);
         let n_services = scenario.services.len();
         match event.kind {
             EventKind::CommonThreat => {
                 for &c in &event.channels {
-                    self.threat[c] = (self.threat[c] + m).min(1.0);
+                    let threat = &mut self.runs[lane].threat[c];
+                    *threat = (*threat + m).min(1.0);
                 }
             }
             EventKind::JointSuccess => {
@@ -36,13 +37,14 @@ impl Model<'_> {
                             continue;
                         }
                         involved_any = true;
-                        for trust in desk.officers.trust_mut() {
+                        for trust in desk.officers.trust_mut(lane) {
                             *trust = rules::gain(*trust, p.event_success_gain * m);
                         }
+                        let desk = &mut desk.runs[lane];
                         desk.memory = rules::heal(desk.memory, baseline, p.memory_repair, m);
                     }
                     // Counted only where two listed services cooperate on the channel.
-                    self.successes[c] += u32::from(involved_any);
+                    self.runs[lane].successes[c] += u32::from(involved_any);
                 }
             }
             EventKind::SpyScandal => {
@@ -53,12 +55,14 @@ impl Model<'_> {
                         .unwrap_or(u_public < scenario.services[catcher].spec.publicity);
                     for &accused in &event.against {
                         for &channel in &event.channels {
-                            self.scandal(Scandal {
+                            let weight = rules::scandal_weight(p, m, public);
+                            let scandal = Scandal {
                                 channel,
                                 catcher,
                                 accused,
-                                weight: rules::scandal_weight(p, m, public),
-                            });
+                                weight,
+                            };
+                            self.scandal(scandal, lane);
                         }
                     }
                 }
@@ -66,7 +70,7 @@ impl Model<'_> {
             EventKind::PoliticalShock => {
                 for &s in &event.services {
                     for &c in &event.channels {
-                        let permission = &mut self.permission[c * n_services + s];
+                        let permission = &mut self.runs[lane].permission[c * n_services + s];
                         *permission = (*permission - p.shock_permission * m).max(0.0);
                     }
                 }
@@ -77,8 +81,8 @@ impl Model<'_> {
                     if event.services.contains(&spec.service)
                         && event.channels.contains(&spec.channel)
                     {
-                        self.betray(d, p.shock_betrayal * m);
-                        for fear in self.desks[d].officers.fear_mut() {
+                        self.betray(d, p.shock_betrayal * m, lane);
+                        for fear in self.desks[d].officers.fear_mut(lane) {
                             *fear = rules::gain(*fear, p.shock_fear * m);
                         }
                     }
@@ -87,9 +91,10 @@ impl Model<'_> {
             EventKind::Outreach => {
                 for &s in &event.services {
                     for &c in &event.channels {
-                        let permission = &mut self.permission[c * n_services + s];
+                        let run = &mut self.runs[lane];
+                        let permission = &mut run.permission[c * n_services + s];
                         *permission = (*permission + p.outreach_permission * m).min(1.0);
-                        self.engagement[c * n_services + s] += p.outreach_engagement * m;
+                        run.engagement[c * n_services + s] += p.outreach_engagement * m;
                     }
                 }
                 // Political will to reopen heals the reaching-out services' memory of past
@@ -99,13 +104,15 @@ impl Model<'_> {
                         && event.channels.contains(&spec.channel)
                     {
                         let baseline = scenario.channels[spec.channel].spec.baseline_trust;
+                        let desk = &mut desk.runs[lane];
                         desk.memory = rules::heal(desk.memory, baseline, p.outreach_repair, m);
                     }
                 }
             }
             EventKind::Leak => {
                 for &s in &event.services {
-                    self.suspicion[s] = (self.suspicion[s] + p.leak_suspicion * m).min(1.0);
+                    let suspicion = &mut self.runs[lane].suspicion[s];
+                    *suspicion = (*suspicion + p.leak_suspicion * m).min(1.0);
                 }
             }
             EventKind::MoleHunt => {
@@ -118,12 +125,18 @@ impl Model<'_> {
                         .public
                         .unwrap_or(u_public < scenario.services[hunter].spec.publicity);
                     for &channel in &event.channels {
-                        self.hunt(hunter, channel, m, public, &mut rng, &mut next);
+                        let hunt = Hunt {
+                            hunter,
+                            channel,
+                            m,
+                            public,
+                        };
+                        self.hunt(hunt, lane, &mut rng, &mut next);
                     }
                     // Fear spreads through the whole hunting service, not only the hunted channels.
                     for (spec, desk) in scenario.desks.iter().zip(&mut self.desks) {
                         if spec.service == hunter {
-                            for fear in desk.officers.fear_mut() {
+                            for fear in desk.officers.fear_mut(lane) {
                                 *fear = rules::gain(*fear, p.hunt_fear * m);
                             }
                         }
@@ -133,33 +146,33 @@ impl Model<'_> {
         }
     }
 
-    /// A mole hunt by `hunter` on `channel`: the hunting desks feel betrayed (the partner is
-    /// suspected of recruiting their people), moles are found with some probability, the most
-    /// exposed innocents are swept up; all leave and newcomers take their posts.
-    fn hunt(
-        &mut self,
-        hunter: usize,
-        channel: usize,
-        m: f64,
-        public: bool,
-        rng: &mut Stream,
-        next: &mut u64,
-    ) {
+    /// A mole hunt (`hunt`) in the run in lane `lane`: the hunting desks feel betrayed (the
+    /// partner is suspected of recruiting their people), moles are found with some
+    /// probability, the most exposed innocents are swept up; all leave and newcomers take their
+    /// posts.
+    fn hunt(&mut self, hunt: Hunt, lane: usize, rng: &mut Stream, next: &mut u64) {
         let scenario = self.scenario;
         let p = &scenario.params;
+        let Hunt {
+            hunter,
+            channel,
+            m,
+            public,
+        } = hunt;
         for d in 0..self.desks.len() {
             let spec = &scenario.desks[d];
             if spec.service != hunter || spec.channel != channel {
                 continue;
             }
-            self.betray(d, m);
-            let n = self.desks[d].officers.len();
+            self.betray(d, m, lane);
+            let officers = &self.desks[d].officers;
+            let n = officers.len();
             // Rank by exposure, most exposed first; ties by slot for determinism.
             self.ranking.clear();
             self.ranking.extend(0..n);
-            let exposure = &self.desks[d].officers.exposure;
+            let exposure = |slot: usize| officers.exposure[officers.entry(slot, lane)];
             self.ranking
-                .sort_unstable_by(|&x, &y| exposure[y].total_cmp(&exposure[x]).then(x.cmp(&y)));
+                .sort_unstable_by(|&x, &y| exposure(y).total_cmp(&exposure(x)).then(x.cmp(&y)));
             let sweep = rules::sweep_count(p, m, n);
             let mut swept = 0;
             for rank in 0..n {
@@ -167,20 +180,30 @@ impl Model<'_> {
                 // One word per ranked officer, so the words do not depend on who is a mole.
                 let u_find = rng.uniform(*next);
                 *next += 1;
-                let mole = self.desks[d].officers.mole[slot];
+                let officers = &self.desks[d].officers;
+                let mole = officers.mole[officers.entry(slot, lane)];
                 if mole && u_find < p.hunt_detection * m {
-                    self.pending.push(Scandal {
+                    self.runs[lane].pending.push(Scandal {
                         channel,
                         catcher: hunter,
                         accused: spec.counterpart,
                         weight: rules::scandal_weight(p, m, public),
                     });
-                    self.replace(d, slot);
+                    self.replace(d, slot, lane);
                 } else if !mole && swept < sweep {
                     swept += 1;
-                    self.replace(d, slot);
+                    self.replace(d, slot, lane);
                 }
             }
         }
     }
+}
+
+/// A mole hunt by `hunter` on `channel`, of magnitude `m`, made public or not.
+#[derive(Debug, Clone, Copy)]
+struct Hunt {
+    hunter: usize,
+    channel: usize,
+    m: f64,
+    public: bool,
 }

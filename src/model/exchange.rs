@@ -11,8 +11,9 @@
 #[cfg(target_arch = "x86_64")]
 use super::four;
 use super::officers::{Officers, Posts};
-use super::streams::{self, Stream};
-use super::{Params, Scandal, rules};
+use super::streams;
+use super::streams::Stream;
+use super::{BATCH, Params, RunState, Scandal, rules};
 
 /// Word offsets within a pair's two contact words.
 mod contact_word {
@@ -31,7 +32,7 @@ mod pair_rare_word {
     pub const PUBLIC: u64 = 2;
 }
 
-/// One side of a pair block as the target of recruitment attempts, this step.
+/// One side of a pair block as the target of recruitment attempts.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Side {
     /// The target's service.
@@ -42,33 +43,49 @@ pub(super) struct Side {
     pub attempt: f64,
     /// The vigilance of the target's service.
     pub vigilance: f64,
-    /// Probability that this side's counterintelligence catches the attempt (this step: from
-    /// `vigilance` and the service's suspicion).
-    pub catch: f64,
     /// Probability that a caught attempt is publicised.
     pub publicity: f64,
 }
 
-/// One step of one pair block: what all its pairs share, and what they add up.
-pub(super) struct BlockStep<'s> {
-    pub p: &'s Params,
-    pub channel: usize,
+/// What a pair block's pairs share in one run this step.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct BlockRun {
     /// Probability that a reciprocated exchange is a joint success.
     pub p_success: f64,
-    pub side_a: Side,
-    pub side_b: Side,
-    /// Index of the block's pair 0 in this step: `step·pairs`.
-    pub first_pair: u64,
-    /// The block's rare draws.
-    pub rare: &'s mut Stream,
-    pub pending: &'s mut Vec<Scandal>,
+    /// Probability that counterintelligence catches an attempt on side `A`, `B` (from the
+    /// side's vigilance and its service's suspicion in the run).
+    pub catch: [f64; 2],
 }
 
-impl BlockStep<'_> {
-    /// Every pair of the block in step `step`: `pairs` pairs of posts of `a` and `b`, and the
-    /// block's contact words of the step; returns the reciprocated exchanges and the joint
-    /// successes. A function of its own, not inlined into the step, so that the loops keep
-    /// what they need in registers.
+/// One step of one pair block in every run of the model (`R` runs): what all its pairs
+/// share, and what they add up.
+///
+/// The block's posts are entries of [`Officers`] (post `k` of run `r` at entry `k·R + r`),
+/// and so are its pairs: pair entry `k·R + r` is pair `k` in run `r`, whose two contact words
+/// are `words[r][2k + j]`.
+pub(super) struct BlockStep<'s, const R: usize> {
+    pub p: &'s Params,
+    pub channel: usize,
+    pub side_a: Side,
+    pub side_b: Side,
+    /// The block in each run, in lane order.
+    pub runs: &'s [BlockRun; R],
+    /// Index of the block's pair 0 in this step: `step·pairs`.
+    pub first_pair: u64,
+    /// The block's rare draws in each run.
+    pub rare: &'s mut [Stream; R],
+    /// Each run's state (its scandals caught this step).
+    pub states: &'s mut [RunState; R],
+}
+
+/// Reciprocated exchanges and joint successes of a block's step, per run in lane order.
+pub(super) type Counts<const R: usize> = [(u32, u32); R];
+
+impl<const R: usize> BlockStep<'_, R> {
+    /// Every pair of the block in step `step`: `pairs` pairs of posts of `a` and `b` in every
+    /// run, and the block's contact words of the step; returns the reciprocated exchanges and
+    /// the joint successes of each run. A function of its own, not inlined into the step, so
+    /// that the loops keep what they need in registers.
     #[inline(never)]
     pub fn run(
         &mut self,
@@ -76,85 +93,124 @@ impl BlockStep<'_> {
         b: &mut Officers,
         step: u32,
         pairs: usize,
-        words: &[u32],
-    ) -> (u32, u32) {
+        words: &[&[u32]; R],
+    ) -> Counts<R> {
         #[cfg(target_arch = "x86_64")]
         if a.len() == b.len() && four::available() {
+            let (a, b) = (a.lane_posts(), b.lane_posts());
             // SAFETY: `four::available` detected AVX2.
-            return unsafe { self.run_in_fours(a.lane_posts(), b.lane_posts(), step, words) };
+            return unsafe { self.run_in_fours(a, b, step, words) };
         }
-        self.run_one_by_one(a.posts(), b.posts(), step, pairs, words)
+        let (na, nb) = (a.len(), b.len());
+        self.run_one_by_one(a.posts(), b.posts(), [na, nb], step, pairs, words)
     }
 
-    /// [`BlockStep::run`] one pair in contact after the other.
+    /// [`BlockStep::run`] one pair in contact after the other (`posts`: the posts of `A` and
+    /// `B` in each run).
     fn run_one_by_one(
         &mut self,
         mut a: Posts,
         mut b: Posts,
+        [na, nb]: [usize; 2],
         step: u32,
         pairs: usize,
-        words: &[u32],
-    ) -> (u32, u32) {
-        let (na, nb) = (a.shared.len(), b.shared.len());
-        let (mut exchanges, mut successes) = (0, 0);
+        words: &[&[u32]; R],
+    ) -> Counts<R> {
+        let runs = R;
+        let mut counts = [(0, 0); R];
         if na == nb {
-            // Desks of equal size (the usual case) pair post by post. The pairs in contact are
-            // found 64 at a time as a bit mask, without a branch per pair (whether a pair has
-            // contact is random from pair to pair); then the work, for those alone.
-            for first in (0..pairs).step_by(64) {
-                let posts = first..(first + 64).min(pairs);
+            // Desks of equal size (the usual case) pair post by post, entry by entry. The
+            // pairs in contact are found 64 at a time as a bit mask, without a branch per pair
+            // (whether a pair has contact is random from pair to pair); then the work, for
+            // those alone.
+            let entries = pairs * runs;
+            for first in (0..entries).step_by(64) {
+                let posts = first..(first + 64).min(entries);
                 let mut mask = contact_mask(
                     step,
                     [&a.shared[posts.clone()], &b.shared[posts.clone()]],
                     [&a.filled_from[posts.clone()], &b.filled_from[posts]],
                 );
                 while mask != 0 {
-                    let k = first + mask.trailing_zeros() as usize;
+                    let entry = first + mask.trailing_zeros() as usize;
                     mask &= mask - 1;
-                    let (exchanged, succeeded) =
-                        self.contact(&mut a, &mut b, Contact { k, a: k, b: k }, words);
-                    exchanges += exchanged;
-                    successes += succeeded;
+                    let contact = Contact {
+                        k: entry / runs,
+                        lane: entry % runs,
+                        a: entry,
+                        b: entry,
+                    };
+                    let (exchanged, succeeded) = self.contact(&mut a, &mut b, contact, words);
+                    counts[contact.lane].0 += exchanged;
+                    counts[contact.lane].1 += succeeded;
                 }
             }
         } else {
-            // Slots k mod |a| and k mod |b|, advanced without a division per pair.
-            let (mut ia, mut ib) = (0, 0);
-            for k in 0..pairs {
-                let shared = [a.shared[ia], b.shared[ib]];
-                if in_contact(step, shared, [a.filled_from[ia], b.filled_from[ib]]) {
-                    let (exchanged, succeeded) =
-                        self.contact(&mut a, &mut b, Contact { k, a: ia, b: ib }, words);
-                    exchanges += exchanged;
-                    successes += succeeded;
+            for (lane, count) in counts.iter_mut().enumerate().take(runs) {
+                // Slots k mod |a| and k mod |b|, advanced without a division per pair.
+                let (mut ia, mut ib) = (0, 0);
+                for k in 0..pairs {
+                    let (ea, eb) = (ia * runs + lane, ib * runs + lane);
+                    let shared = [a.shared[ea], b.shared[eb]];
+                    if in_contact(step, shared, [a.filled_from[ea], b.filled_from[eb]]) {
+                        let contact = Contact {
+                            k,
+                            lane,
+                            a: ea,
+                            b: eb,
+                        };
+                        let (exchanged, succeeded) = self.contact(&mut a, &mut b, contact, words);
+                        count.0 += exchanged;
+                        count.1 += succeeded;
+                    }
+                    ia = if ia + 1 == na { 0 } else { ia + 1 };
+                    ib = if ib + 1 == nb { 0 } else { ib + 1 };
                 }
-                ia = if ia + 1 == na { 0 } else { ia + 1 };
-                ib = if ib + 1 == nb { 0 } else { ib + 1 };
             }
         }
-        (exchanges, successes)
+        counts
     }
 
-    /// [`BlockStep::run`] for desks of equal size, four pairs at a time in AVX2 registers,
-    /// over the padded posts (`a` and `b` from [`Officers::lane_posts`]; `words` as many as
-    /// two per padded pair). Every pair goes through the same operations; a pair not in
+    /// [`BlockStep::run`] for desks of equal size, four pair entries at a time in AVX2
+    /// registers, over the padded posts (`a` and `b` from [`Officers::lane_posts`]; each
+    /// run's `words` two per pair, and with one run as many as two per padded pair). Every pair goes through the same operations; a pair not in
     /// contact keeps its exposure and trust as they are (blended back), so the results are
     /// those of [`BlockStep::contact`] for the pairs in contact, to the last bit.
     ///
     /// # Safety
     /// Callable only where AVX2 is available.
+    ///
+    /// Lane `j` of the four entries `4q … 4q + 3` is pair `(4q + j) / R` of run
+    /// `(4q + j) mod R` (`R` is 1 or [`BATCH`]).
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
-    fn run_in_fours(&mut self, a: Posts, b: Posts, step: u32, words: &[u32]) -> (u32, u32) {
+    #[inline]
+    fn run_in_fours(
+        &mut self,
+        a: Posts,
+        b: Posts,
+        step: u32,
+        words: &[&[u32]; R],
+    ) -> Counts<R> {
         use std::arch::x86_64::*;
+        const { assert!(R == 1 || R == BATCH) };
         let lanes = a.shared.len();
-        debug_assert!(
-            lanes.is_multiple_of(4) && b.shared.len() == lanes && words.len() >= 2 * lanes
-        );
+        debug_assert!(lanes.is_multiple_of(4) && b.shared.len() == lanes);
         let p = self.p;
         let (one, zero) = (_mm256_set1_pd(1.0), _mm256_setzero_pd());
-        let (p_success, success_gain, reciprocity_gain) = (
-            _mm256_set1_pd(self.p_success),
+        // Lane j's run: the only run, or run j of a batch.
+        let p_success = if R == 1 {
+            _mm256_set1_pd(self.runs[0].p_success)
+        } else {
+            let r = self.runs;
+            _mm256_set_pd(
+                r[3].p_success,
+                r[2].p_success,
+                r[1].p_success,
+                r[0].p_success,
+            )
+        };
+        let (success_gain, reciprocity_gain) = (
             _mm256_set1_pd(p.success_gain),
             _mm256_set1_pd(p.reciprocity_gain),
         );
@@ -169,46 +225,72 @@ impl BlockStep<'_> {
             _mm256_min_pd(one, _mm256_max_pd(zero, raised))
         };
         let (mut exchanges, mut successes) = (0, 0);
-        // Each side's fields as chunks of four posts (which need no bounds checks); fear and
-        // moles are read only for the rare attempts.
+        // With a batch, each lane's counts: minus the sum of its all-ones masks.
+        let (mut lane_exchanges, mut lane_successes) =
+            (_mm256_setzero_si256(), _mm256_setzero_si256());
+        // Every field cut to the same length, a multiple of four, so that the loop needs no
+        // bounds checks; fear and moles are read only for the rare attempts. (Indices rather
+        // than zipped chunks: with a batch's words zipped in, the compiler keeps the loop's
+        // items in memory.)
+        let n = 4 * (lanes / 4);
         let (fear_a, mole_a, fear_b, mole_b) = (a.fear, a.mole, b.fear, b.mole);
-        let side_a = (a.shared.chunks_exact(4))
-            .zip(a.filled_from.chunks_exact(4))
-            .zip(a.exposure_weight.chunks_exact(4))
-            .zip(a.exposure.chunks_exact_mut(4))
-            .zip(a.trust.chunks_exact_mut(4));
-        let side_b = (b.shared.chunks_exact(4))
-            .zip(b.filled_from.chunks_exact(4))
-            .zip(b.exposure_weight.chunks_exact(4))
-            .zip(b.exposure.chunks_exact_mut(4))
-            .zip(b.trust.chunks_exact_mut(4));
-        let quads = side_a.zip(side_b).zip(words.chunks_exact(8)).enumerate();
-        for (quad, ((posts_a, posts_b), w)) in quads {
-            let ((((shared_a, filled_a), weight_a), exposure_a), trust_a) = posts_a;
-            let ((((shared_b, filled_b), weight_b), exposure_b), trust_b) = posts_b;
-            let filled = _mm_and_si128(four::filled(filled_a, step), four::filled(filled_b, step));
-            let (shares_a, shares_b) = (four::flags(shared_a), four::flags(shared_b));
+        let (shared_a, filled_a, weight_a) =
+            (&a.shared[..n], &a.filled_from[..n], &a.exposure_weight[..n]);
+        let (exposure_a, trust_a) = (&mut a.exposure[..n], &mut a.trust[..n]);
+        let (shared_b, filled_b, weight_b) =
+            (&b.shared[..n], &b.filled_from[..n], &b.exposure_weight[..n]);
+        let (exposure_b, trust_b) = (&mut b.exposure[..n], &mut b.trust[..n]);
+        // Each run's words: one run's eight per four pairs, or two per four pairs from each
+        // of four runs.
+        let mut run_words: [&[u32]; R] = [&[]; R];
+        for (cut, words) in run_words.iter_mut().zip(words) {
+            *cut = &words[..2 * n / R];
+        }
+        for quad in 0..n / 4 {
+            let e = 4 * quad..4 * quad + 4;
+            let filled = _mm_and_si128(
+                four::filled(&filled_a[e.clone()], step),
+                four::filled(&filled_b[e.clone()], step),
+            );
+            let shares_a = four::flags(&shared_a[e.clone()]);
+            let shares_b = four::flags(&shared_b[e.clone()]);
             let contact = four::wide(_mm_and_si128(_mm_or_si128(shares_a, shares_b), filled));
             let both = four::wide(_mm_and_si128(_mm_and_si128(shares_a, shares_b), filled));
             // Each pair's two words: the success word, then the attempt word.
-            let success_u = four::uniforms(four::words([w[0], w[2], w[4], w[6]]));
-            let attempt_u = four::uniforms(four::words([w[1], w[3], w[5], w[7]]));
+            let (success_w, attempt_w) = if R == 1 {
+                let w = &run_words[0][2 * e.start..2 * e.end];
+                ([w[0], w[2], w[4], w[6]], [w[1], w[3], w[5], w[7]])
+            } else {
+                (
+                    std::array::from_fn(|lane| run_words[lane % R][2 * quad]),
+                    std::array::from_fn(|lane| run_words[lane % R][2 * quad + 1]),
+                )
+            };
+            let success_u = four::uniforms(four::words(success_w));
+            let attempt_u = four::uniforms(four::words(attempt_w));
             let success = _mm256_and_pd(both, _mm256_cmp_pd::<_CMP_LT_OQ>(success_u, p_success));
             let rate = _mm256_and_pd(
                 both,
                 _mm256_blendv_pd(reciprocity_gain, success_gain, success),
             );
-            for (exposure, weight) in [(exposure_a, weight_a), (exposure_b, weight_b)] {
+            for (exposure, weight) in [(&mut *exposure_a, weight_a), (&mut *exposure_b, weight_b)] {
+                let (exposure, weight) = (&mut exposure[e.clone()], &weight[e.clone()]);
                 let before = four::load(exposure);
                 let after = _mm256_add_pd(before, four::load(weight));
                 four::store(exposure, _mm256_blendv_pd(before, after, contact));
             }
-            for trust in [trust_a, trust_b] {
+            for trust in [&mut *trust_a, &mut *trust_b] {
+                let trust = &mut trust[e.clone()];
                 let before = four::load(trust);
                 four::store(trust, _mm256_blendv_pd(before, gain(before, rate), contact));
             }
-            exchanges += four::count(_mm256_movemask_pd(both));
-            successes += four::count(_mm256_movemask_pd(success));
+            if R == 1 {
+                exchanges += four::count(_mm256_movemask_pd(both));
+                successes += four::count(_mm256_movemask_pd(success));
+            } else {
+                lane_exchanges = _mm256_sub_epi64(lane_exchanges, _mm256_castpd_si256(both));
+                lane_successes = _mm256_sub_epi64(lane_successes, _mm256_castpd_si256(success));
+            }
             // Attempts: one on A at the bottom of [0, 1), else one on B at the top.
             let on_a = _mm256_and_pd(contact, _mm256_cmp_pd::<_CMP_LT_OQ>(attempt_u, attempt_a));
             let on_b = _mm256_andnot_pd(
@@ -221,22 +303,39 @@ impl BlockStep<'_> {
             let (on_a, on_b) = (_mm256_movemask_pd(on_a), _mm256_movemask_pd(on_b));
             if on_a | on_b != 0 {
                 // Rare: in pair order, as one by one.
-                for lane in 0..4 {
-                    let k = 4 * quad + lane;
-                    if on_a >> lane & 1 == 1 {
-                        mole_a[k] |= self.attempt(fear_a[k], Target::A, k);
-                    } else if on_b >> lane & 1 == 1 {
-                        mole_b[k] |= self.attempt(fear_b[k], Target::B, k);
+                for j in 0..4 {
+                    let entry = 4 * quad + j;
+                    let (k, lane) = (entry / R, entry % R);
+                    if on_a >> j & 1 == 1 {
+                        mole_a[entry] |= self.attempt(fear_a[entry], Target::A, k, lane);
+                    } else if on_b >> j & 1 == 1 {
+                        mole_b[entry] |= self.attempt(fear_b[entry], Target::B, k, lane);
                     }
                 }
             }
         }
-        (exchanges, successes)
+        let mut counts = [(0, 0); R];
+        if R == 1 {
+            counts[0] = (exchanges, successes);
+        } else {
+            let (mut e, mut s) = ([0u64; 4], [0u64; 4]);
+            // SAFETY: each array is four `u64`s, the width of one unaligned store.
+            unsafe {
+                _mm256_storeu_si256(e.as_mut_ptr().cast(), lane_exchanges);
+                _mm256_storeu_si256(s.as_mut_ptr().cast(), lane_successes);
+            }
+            for (count, (e, s)) in counts.iter_mut().zip(e.into_iter().zip(s)) {
+                // At most one per pair and step: within `u32`.
+                *count = (e as u32, s as u32);
+            }
+        }
+        counts
     }
 
-    /// The contact of pair `contact.k` (posts `contact.a` of desk `A` and `contact.b` of desk
-    /// `B`); `words` are the block's contact words of the step. Returns whether the pair
-    /// exchanged and whether the exchange was a joint success (1 or 0). Whether the pair
+    /// The contact of pair `contact.k` of the run in lane `contact.lane` (entries `contact.a`
+    /// of desk `A` and `contact.b` of desk `B`); `words` are the block's contact words of the
+    /// step. Returns whether the pair exchanged and whether the exchange was a joint success
+    /// (1 or 0). Whether the pair
     /// exchanges or succeeds is random from pair to pair, so those outcomes are computed
     /// without branches; only the rare recruitment attempts branch.
     #[inline(always)]
@@ -245,14 +344,20 @@ impl BlockStep<'_> {
         a: &mut Posts,
         b: &mut Posts,
         contact: Contact,
-        words: &[u32],
+        words: &[&[u32]; R],
     ) -> (u32, u32) {
-        let (k, ia, ib) = (contact.k, contact.a, contact.b);
+        let Contact {
+            k,
+            lane,
+            a: ia,
+            b: ib,
+        } = contact;
         a.exposure[ia] += a.exposure_weight[ia];
         b.exposure[ib] += b.exposure_weight[ib];
         let both = a.shared[ia] & b.shared[ib];
-        let word = &words[2 * k..2 * k + 2];
-        let success = both & (streams::word_uniform(word[contact_word::SUCCESS]) < self.p_success);
+        let word = &words[lane][2 * k..2 * k + 2];
+        let success = both
+            & (streams::word_uniform(word[contact_word::SUCCESS]) < self.runs[lane].p_success);
         // A pair that does not exchange gains at rate 0, which leaves its trust as it is
         // (trust is in [0, 1], where `gain` at rate 0 is the identity): arithmetic rather than
         // a branch, since whether a pair in contact exchanges is random.
@@ -268,27 +373,28 @@ impl BlockStep<'_> {
         // A at the bottom of [0, 1), one on B at the top.
         let u = streams::word_uniform(word[contact_word::ATTEMPT]);
         if u < self.side_a.attempt {
-            a.mole[ia] |= self.attempt(a.fear[ia], Target::A, k);
+            a.mole[ia] |= self.attempt(a.fear[ia], Target::A, k, lane);
         } else if 1.0 - u <= self.side_b.attempt {
-            b.mole[ib] |= self.attempt(b.fear[ib], Target::B, k);
+            b.mole[ib] |= self.attempt(b.fear[ib], Target::B, k, lane);
         }
         (u32::from(both), u32::from(success))
     }
 
-    /// A recruitment attempt (7.5) in pair `k` of the block on its officer of side `target`,
-    /// with fear `fear`: caught (a scandal queued) or, if not, perhaps turning the officer into
-    /// a mole (`true`). Reads the side's rare words of the pair.
+    /// A recruitment attempt (7.5) in pair `k` of the block, in the run in lane `lane`, on
+    /// its officer of side `target`, with fear `fear`: caught (a scandal queued) or, if not,
+    /// perhaps turning the officer into a mole (`true`). Reads the side's rare words of the
+    /// pair.
     #[cold]
-    fn attempt(&mut self, fear: f64, target: Target, k: usize) -> bool {
-        let (p, rare) = (self.p, &mut *self.rare);
-        let (side, on) = match target {
-            Target::A => (&self.side_a, pair_rare_word::ON_A),
-            Target::B => (&self.side_b, pair_rare_word::ON_B),
+    fn attempt(&mut self, fear: f64, target: Target, k: usize, lane: usize) -> bool {
+        let (p, rare) = (self.p, &mut self.rare[lane]);
+        let (side, catch, on) = match target {
+            Target::A => (&self.side_a, self.runs[lane].catch[0], pair_rare_word::ON_A),
+            Target::B => (&self.side_b, self.runs[lane].catch[1], pair_rare_word::ON_B),
         };
         let words = 8 * (self.first_pair + k as u64) + on;
-        if rare.uniform(words + pair_rare_word::CATCH) < side.catch {
+        if rare.uniform(words + pair_rare_word::CATCH) < catch {
             let public = rare.uniform(words + pair_rare_word::PUBLIC) < side.publicity;
-            self.pending.push(Scandal {
+            self.states[lane].pending.push(Scandal {
                 channel: self.channel,
                 catcher: side.own,
                 accused: side.other,
@@ -301,10 +407,12 @@ impl BlockStep<'_> {
     }
 }
 
-/// A pair in contact: pair `k` of its block, on post `a` of desk `A` and `b` of desk `B`.
+/// A pair in contact: pair `k` of its block in the run in lane `lane`, on entry `a` of desk
+/// `A` and `b` of desk `B`.
 #[derive(Debug, Clone, Copy)]
 struct Contact {
     k: usize,
+    lane: usize,
     a: usize,
     b: usize,
 }

@@ -9,7 +9,7 @@
 #[cfg(target_arch = "x86_64")]
 use super::four;
 use super::officers::Officers;
-use super::{DeskState, Tally, rules};
+use super::{BATCH, DeskState, Tally, rules};
 
 /// What every officer of a desk shares in a step's fading.
 #[derive(Debug, Clone, Copy)]
@@ -24,15 +24,28 @@ struct Fading {
     decay: f64,
 }
 
-/// Fades the officers of every desk in step `step` (trust toward the desk's memory at rate
-/// `drift`, fear toward each officer's disposition at rate `decay`) and retakes each desk's
-/// tally. All desks in one call, so that the loops are set up once per step.
-pub(super) fn fade_desks(desks: &mut [DeskState], step: u32, drift: f64, decay: f64) {
-    let fading = |desk: &DeskState| Fading {
-        step,
-        memory: desk.memory,
-        drift,
-        decay,
+/// Fades the officers of every desk in step `step`, in every run (trust toward the desk's
+/// memory in the run at rate `drift`, fear toward each officer's disposition at rate
+/// `decay`) and retakes each desk's tally in each run. All desks in one call, so that the
+/// loops are set up once per step.
+pub(super) fn fade_desks<const R: usize>(
+    desks: &mut [DeskState<R>],
+    step: u32,
+    drift: f64,
+    decay: f64,
+) {
+    let fading = |desk: &DeskState<R>| -> [Fading; R] {
+        let mut fading = [Fading {
+            step,
+            memory: 0.0,
+            drift,
+            decay,
+        }; R];
+        // A loop rather than `map`, which does not always inline.
+        for (f, run) in fading.iter_mut().zip(&desk.runs) {
+            f.memory = run.memory;
+        }
+        fading
     };
     #[cfg(target_arch = "x86_64")]
     if four::available() {
@@ -42,7 +55,10 @@ pub(super) fn fade_desks(desks: &mut [DeskState], step: u32, drift: f64, decay: 
     }
     for desk in desks {
         let f = fading(desk);
-        desk.tally = fade_one_by_one(&mut desk.officers, f);
+        let tallies = fade_one_by_one(&mut desk.officers, &f);
+        for (run, tally) in desk.runs.iter_mut().zip(tallies) {
+            run.tally = tally;
+        }
     }
 }
 
@@ -52,63 +68,77 @@ pub(super) fn fade_desks(desks: &mut [DeskState], step: u32, drift: f64, decay: 
 /// Callable only where AVX2 is available.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-fn fade_desks_in_vectors(desks: &mut [DeskState], fading: impl Fn(&DeskState) -> Fading) {
+fn fade_desks_in_vectors<const R: usize>(
+    desks: &mut [DeskState<R>],
+    fading: impl Fn(&DeskState<R>) -> [Fading; R],
+) {
     for desk in desks {
         let f = fading(desk);
-        desk.tally = fade_in_vectors(&mut desk.officers, f);
+        let tallies = fade_in_vectors(&mut desk.officers, &f);
+        for (run, tally) in desk.runs.iter_mut().zip(tallies) {
+            run.tally = tally;
+        }
     }
 }
 
-/// Fading, one officer after the other.
-fn fade_one_by_one(o: &mut Officers, fading: Fading) -> Tally {
-    let n = o.len();
-    let Fading {
-        step,
-        memory,
-        drift,
-        decay,
-    } = fading;
+/// Fading, one entry after the other (entry `i` is in the run in lane `i mod R`, faded with
+/// `fading[i mod R]`); returns each run's tally.
+fn fade_one_by_one<const R: usize>(o: &mut Officers, fading: &[Fading; R]) -> [Tally; R] {
+    let n = o.entries();
+    let (drift, decay) = (fading[0].drift, fading[0].decay);
     // Every field cut to the desk's size, so that the loop needs no bounds checks.
     let (trust, fear) = (&mut o.trust[..n], &mut o.fear[..n]);
     let (disposition, filled_from, mole) = (&o.disposition[..n], &o.filled_from[..n], &o.mole[..n]);
-    let mut tally = Tally {
-        step,
+    let mut tallies = fading.map(|f| Tally {
+        step: f.step,
         ..Tally::default()
-    };
+    });
     for i in 0..n {
-        let (t, f) = (
-            rules::relax(trust[i], memory, drift),
+        let (lane, f) = (i % R, &fading[i % R]);
+        let (t, fe) = (
+            rules::relax(trust[i], f.memory, drift),
             rules::relax(fear[i], disposition[i], decay),
         );
-        (trust[i], fear[i]) = (t, f);
-        tally.add_fields(t, f, step >= filled_from[i], mole[i]);
+        (trust[i], fear[i]) = (t, fe);
+        tallies[lane].add_fields(t, fe, f.step >= filled_from[i], mole[i]);
     }
-    tally
+    tallies
 }
 
-/// Fading four officers at a time in AVX2 registers, over the padded arrays
-/// ([`Officers::lanes`]). The padding's posts stay at zero trust and fear (each lane's result
-/// is masked to zero on a padding post), so the sums of the tally can add all four lanes of
+/// Fading four entries at a time in AVX2 registers, over the padded arrays
+/// ([`Officers::lanes`]), with `R` runs (1 or [`BATCH`]): lane `j` is in the run in lane
+/// `j mod R`, faded with `fading[j mod R]`.
+///
+/// With one run, the padding's posts stay at zero trust and fear (each lane's result is
+/// masked to zero on a padding post), so the sums of the tally can add all four lanes of
 /// every four in slot order: adding zero to a sum of non-negative numbers leaves it as it is,
-/// to the last bit.
+/// to the last bit. With a batch there is no padding, and each lane's sums add its run's
+/// posts in slot order, in the lanes of a vector.
 ///
 /// # Safety
 /// Callable only where AVX2 is available.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 #[inline]
-fn fade_in_vectors(o: &mut Officers, fading: Fading) -> Tally {
+fn fade_in_vectors<const R: usize>(o: &mut Officers, fading: &[Fading; R]) -> [Tally; R] {
     use std::arch::x86_64::*;
-    let (n, lanes) = (o.len(), o.lanes());
+    const { assert!(R == 1 || R == BATCH) };
+    let (n, lanes) = (o.entries(), o.lanes());
+    let step = fading[0].step;
     let mut tally = Tally {
-        step: fading.step,
+        step,
         ..Tally::default()
     };
-    let (memory, drift, decay) = (
-        _mm256_set1_pd(fading.memory),
-        _mm256_set1_pd(fading.drift),
-        _mm256_set1_pd(fading.decay),
+    // Lane j's run: the only run, or run j of a batch.
+    let f = fading;
+    let memory = _mm256_set_pd(f[3 % R].memory, f[2 % R].memory, f[1 % R].memory, f[0].memory);
+    let (drift, decay) = (
+        _mm256_set1_pd(fading[0].drift),
+        _mm256_set1_pd(fading[0].decay),
     );
+    // With a batch, each lane's sums and counts (the counts minus their all-ones masks).
+    let (mut lane_trust, mut lane_fear) = (_mm256_setzero_pd(), _mm256_setzero_pd());
+    let (mut lane_filled, mut lane_moles) = (_mm_setzero_si128(), _mm_setzero_si128());
     // `relax(v, target, rate) = v + rate·(target − v)`, lane by lane.
     let relax = |v, target, rate| _mm256_add_pd(v, _mm256_mul_pd(rate, _mm256_sub_pd(target, v)));
     // Lanes on real posts: all four but in the last four, where the padding starts at n.
@@ -127,13 +157,33 @@ fn fade_in_vectors(o: &mut Officers, fading: Fading) -> Tally {
         let fear = _mm256_and_pd(relax(four::load(f), four::load(d), decay), real);
         four::store(t, trust);
         four::store(f, fear);
-        tally.trust = tally.trust + t[0] + t[1] + t[2] + t[3];
-        tally.fear = tally.fear + f[0] + f[1] + f[2] + f[3];
-        let filled = _mm_movemask_ps(_mm_castsi128_ps(four::filled(filled_from, fading.step)));
-        tally.filled += four::count(filled);
-        tally.moles += four::count(_mm_movemask_ps(_mm_castsi128_ps(four::flags(mole))));
+        let (filled, moles) = (four::filled(filled_from, step), four::flags(mole));
+        if R == 1 {
+            tally.trust = tally.trust + t[0] + t[1] + t[2] + t[3];
+            tally.fear = tally.fear + f[0] + f[1] + f[2] + f[3];
+            tally.filled += four::count(_mm_movemask_ps(_mm_castsi128_ps(filled)));
+            tally.moles += four::count(_mm_movemask_ps(_mm_castsi128_ps(moles)));
+        } else {
+            lane_trust = _mm256_add_pd(lane_trust, trust);
+            lane_fear = _mm256_add_pd(lane_fear, fear);
+            lane_filled = _mm_sub_epi32(lane_filled, filled);
+            lane_moles = _mm_sub_epi32(lane_moles, moles);
+        }
     }
-    tally
+    if R == 1 {
+        return [tally; R];
+    }
+    let (mut trust, mut fear) = ([0.0; 4], [0.0; 4]);
+    four::store(&mut trust, lane_trust);
+    four::store(&mut fear, lane_fear);
+    let (filled, moles) = (four::lanes_u32(lane_filled), four::lanes_u32(lane_moles));
+    std::array::from_fn(|lane| Tally {
+        trust: trust[lane],
+        fear: fear[lane],
+        filled: filled[lane],
+        moles: moles[lane],
+        step,
+    })
 }
 
 #[cfg(test)]

@@ -49,6 +49,35 @@ pub(super) const FLAGS: [[bool; 4]; 16] = {
     flags
 };
 
+/// The four 0-or-1 counts of each 4-bit mask (bit `j` → count `j`), for adding up a mask
+/// lane by lane.
+pub(super) const ONES: [[u32; 4]; 16] = {
+    let mut ones = [[0; 4]; 16];
+    let mut mask = 0;
+    while mask < 16 {
+        let mut lane = 0;
+        while lane < 4 {
+            ones[mask][lane] = (mask >> lane & 1) as u32;
+            lane += 1;
+        }
+        mask += 1;
+    }
+    ones
+};
+
+/// The four 32-bit lanes of `v`.
+///
+/// # Safety
+/// Callable only where AVX2 is available.
+#[target_feature(enable = "avx2")]
+#[inline]
+pub(super) fn lanes_u32(v: __m128i) -> [u32; 4] {
+    let mut out = [0u32; 4];
+    // SAFETY: `out` is four `u32`s, the width of one unaligned store.
+    unsafe { _mm_storeu_si128(out.as_mut_ptr().cast(), v) };
+    out
+}
+
 /// An unsigned 32-bit number moved into the signed order: `a < b` as unsigned numbers exactly
 /// when `signed(a) < signed(b)` (AVX2 compares only signed integers).
 #[inline]

@@ -36,16 +36,24 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Normal};
 
 use crate::scenario::{Dist, Scenario};
-use exchange::{BlockStep, Side};
+use exchange::{BlockRun, BlockStep, Side};
 use officers::{LANES, Officers};
 use streams::{Stream, StreamKeys};
 
-/// A desk's officers, its memory and its random streams.
+/// A desk's officers (in every run of the model) and, per run, its memory and random streams.
 #[derive(Debug, Clone)]
-struct DeskState {
+struct DeskState<const R: usize> {
     /// What the desk's rules read from the scenario.
     inputs: DeskInputs,
+    /// The desk's officers in every run, interleaved post by post.
     officers: Officers,
+    /// The desk in each run of the model, in lane order.
+    runs: [DeskRun; R],
+}
+
+/// A desk in one run: its streams, the scalars of its rules and its sums.
+#[derive(Debug, Clone)]
+struct DeskRun {
     /// Share decisions: word `step·n + slot`.
     share: Stream,
     /// Routine mole detection: word `step·n + slot`.
@@ -99,9 +107,9 @@ impl DeskInputs {
     }
 }
 
-/// Sums over a desk's officers. Taken in the fading pass (stage 5) and kept exact by the
-/// changes that follow in the step (replacements, betrayals, fear from scandals), so that the
-/// end of the step needs no second pass over the officers.
+/// Sums over a desk's officers in one run. Taken in the fading pass (stage 5) and kept exact
+/// by the changes that follow in the step (replacements, betrayals, fear from scandals), so
+/// that the end of the step needs no second pass over the officers.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 struct Tally {
     /// Sum of the officers' trust.
@@ -152,19 +160,19 @@ impl Tally {
 
 /// Counterpart desks of one channel, paired slot by slot.
 #[derive(Debug, Clone)]
-struct PairBlock {
+struct PairBlock<const R: usize> {
     channel: usize,
     a: usize,
     b: usize,
     /// Sides `A` and `B` as targets of recruitment attempts (their catch probability is set
-    /// each step from the target's vigilance and suspicion).
+    /// each step, run by run, from the target's vigilance and suspicion).
     sides: [Side; 2],
     /// Pairs `k = 0 … pairs−1` = (a[k mod |a|], b[k mod |b|]).
     pairs: usize,
-    /// Contact draws: words `2·(step·pairs + k) + j`.
-    contact: Stream,
-    /// Rare draws: words `8·(step·pairs + k) + j`.
-    rare: Stream,
+    /// Contact draws of each run: words `2·(step·pairs + k) + j`.
+    contact: [Stream; R],
+    /// Rare draws of each run: words `8·(step·pairs + k) + j`.
+    rare: [Stream; R],
 }
 
 /// Word offsets within a desk slot's eight rare words.
@@ -183,16 +191,11 @@ struct Scandal {
     weight: f64,
 }
 
-/// The state of one run.
+/// The state of one run that is not a desk's.
 #[derive(Debug, Clone)]
-pub struct Model<'a> {
-    scenario: &'a Scenario,
-    keys: &'a StreamKeys,
+struct RunState {
+    /// The run index: the ChaCha stream number of every stream of the run.
     run: u32,
-    /// Steps simulated so far, spin-up included: the position in every stream.
-    step: u32,
-    desks: Vec<DeskState>,
-    pairs: Vec<PairBlock>,
     /// Per (channel, service): `channel * services + service`. Governments allow or forbid
     /// cooperation channel by channel (sanctions hit cyber liaison, not counterterrorism).
     permission: Vec<f64>,
@@ -206,16 +209,39 @@ pub struct Model<'a> {
     successes: Vec<u32>,
     /// Per channel, this step.
     scandals: Vec<u32>,
+    /// Scandals caught this step, in the order caught.
     pending: Vec<Scandal>,
+}
+
+/// The runs that can be simulated together in one [`Model`], one per vector lane: a batch
+/// shares every pass's set-up and fills the four lanes of an AVX2 register with the same post
+/// of four runs.
+pub const BATCH: usize = LANES;
+
+/// The state of one run (`R = 1`, [`Model::new`]), or of a batch of `R = `[`BATCH`] runs
+/// simulated together ([`Model::batch`]), one per lane. Each run of a batch goes exactly as it
+/// would alone: the same draws from its own streams, the same operations in the same order,
+/// so the same outputs to the last bit.
+#[derive(Debug, Clone)]
+pub struct Model<'a, const R: usize = 1> {
+    scenario: &'a Scenario,
+    keys: &'a StreamKeys,
+    /// Steps simulated so far, spin-up included: the position in every stream.
+    step: u32,
+    desks: Vec<DeskState<R>>,
+    pairs: Vec<PairBlock<R>>,
+    /// Each run's own state, in lane order.
+    runs: [RunState; R],
     /// Scratch buffer for mole-hunt ranking (kept to avoid allocating in the step).
     ranking: Vec<usize>,
     /// The logistic bracket table of the share decision.
     brackets: &'static rules::LogisticBrackets,
-    /// Scratch for a desk's share words of a step (as long as the largest desk, padded).
+    /// Scratch for each run's words of a desk or a block in a step, where they straddle two
+    /// chunks of a stream: `R` parts of [`Model::words_per_run`] words.
     words: Vec<u32>,
-    /// Scratch for a pair block's contact words of a step (two per pair of the largest block,
-    /// padded).
-    pair_words: Vec<u32>,
+    /// Words per run in `words`: two per pair of the largest block or one per post of the
+    /// largest desk, padded.
+    words_per_run: usize,
 }
 
 fn draw(dist: &Dist, rng: &mut ChaCha8Rng) -> f64 {
@@ -234,49 +260,74 @@ impl<'a> Model<'a> {
     /// (`StreamKeys::new(scenario, seed)`, derived once for all runs). The spin-up has not
     /// run yet: see [`Model::spin_up`].
     pub fn new(scenario: &'a Scenario, keys: &'a StreamKeys, run: u32) -> Model<'a> {
+        Model::build(scenario, keys, [run])
+    }
+}
+
+impl<'a> Model<'a, BATCH> {
+    /// Initialises the [`BATCH`] runs `runs` of `scenario`, to be simulated together: lane
+    /// `i` is run `runs[i]`, with the same outputs as [`Model::new`]`(…, runs[i])`.
+    pub fn batch(
+        scenario: &'a Scenario,
+        keys: &'a StreamKeys,
+        runs: [u32; BATCH],
+    ) -> Model<'a, BATCH> {
+        Model::build(scenario, keys, runs)
+    }
+}
+
+impl<'a, const R: usize> Model<'a, R> {
+    fn build(scenario: &'a Scenario, keys: &'a StreamKeys, runs: [u32; R]) -> Model<'a, R> {
         let n_services = scenario.services.len();
-        let desks: Vec<DeskState> = scenario
+        let desks: Vec<DeskState<R>> = scenario
             .desks
             .iter()
             .zip(&keys.desks)
             .map(|(desk, desk_keys)| {
-                let mut init = streams::sequential(&desk_keys.init, run);
                 let population = &desk.population;
-                let officers: Vec<Officer> = (0..population.count)
-                    .map(|slot| {
-                        let trust = draw(&population.trust, &mut init);
-                        let ambition = draw(&population.ambition, &mut init);
-                        let fear = draw(&population.fear, &mut init);
-                        Officer {
-                            trust,
-                            ambition,
-                            fear,
-                            disposition: fear,
-                            exposure: 0.0,
-                            filled_from: 0,
-                            expert: slot < population.experts,
-                            mole: false,
-                            shared: false,
-                        }
-                    })
-                    .collect();
+                let officers: [Vec<Officer>; R] = runs.map(|run| {
+                        let mut init = streams::sequential(&desk_keys.init, run);
+                        (0..population.count)
+                            .map(|slot| {
+                                let trust = draw(&population.trust, &mut init);
+                                let ambition = draw(&population.ambition, &mut init);
+                                let fear = draw(&population.fear, &mut init);
+                                Officer {
+                                    trust,
+                                    ambition,
+                                    fear,
+                                    disposition: fear,
+                                    exposure: 0.0,
+                                    filled_from: 0,
+                                    expert: slot < population.experts,
+                                    mole: false,
+                                    shared: false,
+                                }
+                            })
+                            .collect()
+                    });
                 DeskState {
                     inputs: DeskInputs::of(scenario, desk),
-                    tally: Tally::of(&officers, 0),
-                    trust: population.trust.mean,
-                    memory: scenario.channels[desk.channel].spec.baseline_trust,
-                    officers: Officers::new(&officers, scenario.params.expert_exposure),
-                    share: Stream::new(&desk_keys.share, run),
-                    detect: Stream::new(&desk_keys.detect, run),
-                    rare: Stream::new(&desk_keys.rare, run),
-                    exchanges: 0,
-                    shared: 0,
-                    share_base: 0.0,
-                    share_permission: 0.0,
+                    runs: std::array::from_fn(|lane| {
+                        let (run, officers) = (runs[lane], &officers[lane]);
+                        DeskRun {
+                            tally: Tally::of(officers, 0),
+                            trust: population.trust.mean,
+                            memory: scenario.channels[desk.channel].spec.baseline_trust,
+                            share: Stream::new(&desk_keys.share, run),
+                            detect: Stream::new(&desk_keys.detect, run),
+                            rare: Stream::new(&desk_keys.rare, run),
+                            exchanges: 0,
+                            shared: 0,
+                            share_base: 0.0,
+                            share_permission: 0.0,
+                        }
+                    }),
+                    officers: Officers::interleaved(&officers, scenario.params.expert_exposure),
                 }
             })
             .collect();
-        let pairs: Vec<PairBlock> = keys
+        let pairs: Vec<PairBlock<R>> = keys
             .blocks
             .iter()
             .map(|block| PairBlock {
@@ -296,7 +347,6 @@ impl<'a> Model<'a> {
                             scenario.services[other].spec.aggressiveness,
                         ),
                         vigilance: scenario.services[own].spec.vigilance,
-                        catch: 0.0,
                         publicity: scenario.services[own].spec.publicity,
                     };
                     [side(sa, sb), side(sb, sa)]
@@ -305,44 +355,44 @@ impl<'a> Model<'a> {
                     .officers
                     .len()
                     .max(desks[block.b].officers.len()),
-                contact: Stream::new(&block.contact, run),
-                rare: Stream::new(&block.rare, run),
+                contact: runs.map(|run| Stream::new(&block.contact, run)),
+                rare: runs.map(|run| Stream::new(&block.rare, run)),
             })
             .collect();
-        let largest = desks.iter().map(|d| d.officers.lanes()).max().unwrap_or(0);
         let total: usize = desks.iter().map(|d| d.officers.len()).sum();
+        let largest_block = pairs.iter().map(|p| p.pairs).max().unwrap_or(0);
+        let run_states = runs.map(|run| RunState {
+                run,
+                permission: scenario
+                    .channels
+                    .iter()
+                    .flat_map(|_| scenario.services.iter().map(|s| s.spec.permission))
+                    .collect(),
+                suspicion: vec![0.0; n_services],
+                threat: scenario.channels.iter().map(|c| c.spec.threat).collect(),
+                engagement: vec![0.0; scenario.channels.len() * n_services],
+                successes: vec![0; scenario.channels.len()],
+                scandals: vec![0; scenario.channels.len()],
+                // Every pair can raise at most two scandals and every officer one more per
+                // step.
+                pending: Vec::with_capacity(
+                    2 * pairs.iter().map(|p| p.pairs).sum::<usize>() + total + 16,
+                ),
+        });
+        let largest_posts = desks.iter().map(|d| d.officers.len()).max().unwrap_or(0);
+        // A run's words of a desk or a block, padded as one run alone pads them.
+        let words_per_run = 2 * largest_block.max(largest_posts).next_multiple_of(LANES);
         Model {
             scenario,
             keys,
-            run,
             step: 0,
-            permission: scenario
-                .channels
-                .iter()
-                .flat_map(|_| scenario.services.iter().map(|s| s.spec.permission))
-                .collect(),
-            suspicion: vec![0.0; n_services],
-            threat: scenario.channels.iter().map(|c| c.spec.threat).collect(),
-            engagement: vec![0.0; scenario.channels.len() * n_services],
-            successes: vec![0; scenario.channels.len()],
-            scandals: vec![0; scenario.channels.len()],
-            // Every pair can raise at most two scandals and every officer one more per step.
-            pending: Vec::with_capacity(
-                2 * pairs.iter().map(|p| p.pairs).sum::<usize>() + total + 16,
-            ),
-            ranking: Vec::with_capacity(largest),
+            ranking: Vec::with_capacity(largest_posts),
             brackets: rules::LogisticBrackets::get(),
-            words: vec![0; largest],
-            pair_words: vec![
-                0;
-                2 * pairs
-                    .iter()
-                    .map(|p| p.pairs.next_multiple_of(LANES))
-                    .max()
-                    .unwrap_or(0)
-            ],
+            words: vec![0; R * words_per_run],
+            words_per_run,
             desks,
             pairs,
+            runs: run_states,
         }
     }
 
@@ -359,37 +409,50 @@ impl<'a> Model<'a> {
         self.step as usize
     }
 
+    /// The runs simulated, in lane order.
+    pub fn runs(&self) -> impl Iterator<Item = u32> + '_ {
+        self.runs.iter().map(|r| r.run)
+    }
+
     /// Simulates one step; `events` are the indices (into the scenario's events) active in it.
     pub fn step(&mut self, events: &[usize]) {
-        self.successes.fill(0);
-        self.scandals.fill(0);
+        for run in &mut self.runs {
+            run.successes.fill(0);
+            run.scandals.fill(0);
+        }
         self.relax_slow_variables();
         for &index in events {
-            self.apply_event(index);
+            for lane in 0..self.runs.len() {
+                self.apply_event(index, lane);
+            }
         }
         self.decide_sharing();
         self.exchange();
         self.fade_and_detect();
-        self.apply_scandals();
+        for lane in 0..self.runs.len() {
+            self.apply_scandals(lane);
+        }
         self.heal_and_adapt();
         self.step += 1;
     }
 
     fn relax_slow_variables(&mut self) {
         let p = &self.scenario.params;
-        for (c, channel) in self.scenario.channels.iter().enumerate() {
-            self.threat[c] = rules::relax(self.threat[c], channel.spec.threat, p.threat_decay);
-        }
-        for e in &mut self.engagement {
-            *e *= 1.0 - p.engagement_decay;
-        }
         let n_services = self.scenario.services.len();
-        for (s, service) in self.scenario.services.iter().enumerate() {
-            self.suspicion[s] *= 1.0 - p.suspicion_decay;
-            for c in 0..self.scenario.channels.len() {
-                let permission = &mut self.permission[c * n_services + s];
-                *permission =
-                    rules::relax(*permission, service.spec.permission, p.permission_recovery);
+        for run in &mut self.runs {
+            for (c, channel) in self.scenario.channels.iter().enumerate() {
+                run.threat[c] = rules::relax(run.threat[c], channel.spec.threat, p.threat_decay);
+            }
+            for e in &mut run.engagement {
+                *e *= 1.0 - p.engagement_decay;
+            }
+            for (s, service) in self.scenario.services.iter().enumerate() {
+                run.suspicion[s] *= 1.0 - p.suspicion_decay;
+                for c in 0..self.scenario.channels.len() {
+                    let permission = &mut run.permission[c * n_services + s];
+                    *permission =
+                        rules::relax(*permission, service.spec.permission, p.permission_recovery);
+                }
             }
         }
     }
@@ -400,23 +463,31 @@ impl<'a> Model<'a> {
         for desk in &mut self.desks {
             let inputs = desk.inputs;
             let cell = inputs.cell;
-            let permission = rules::effective_permission(self.permission[cell], inputs.sensitivity)
-                .clamp(0.0, 1.0);
-            let base = rules::desk_logit(
-                p,
-                inputs.secrecy,
-                self.threat[inputs.channel],
-                self.engagement[cell],
-            );
-            desk.share_base = base;
-            desk.share_permission = permission;
+            for (run, desk_run) in self.runs.iter().zip(&mut desk.runs) {
+                let permission =
+                    rules::effective_permission(run.permission[cell], inputs.sensitivity)
+                        .clamp(0.0, 1.0);
+                let base = rules::desk_logit(
+                    p,
+                    inputs.secrecy,
+                    run.threat[inputs.channel],
+                    run.engagement[cell],
+                );
+                desk_run.share_base = base;
+                desk_run.share_permission = permission;
+            }
         }
         let decisions = decide::StepDecisions {
             step: self.step,
             weights: rules::OfficerWeights::of(p),
             brackets: self.brackets,
         };
-        decide::decide_desks(&mut self.desks, decisions, &mut self.words);
+        decide::decide_desks(
+            &mut self.desks,
+            decisions,
+            &mut self.words,
+            self.words_per_run,
+        );
     }
 
     fn exchange(&mut self) {
@@ -425,34 +496,47 @@ impl<'a> Model<'a> {
         let step = self.step;
         for block in &mut self.pairs {
             let c = block.channel;
-            let [mut side_a, mut side_b] = block.sides;
-            for side in [&mut side_a, &mut side_b] {
-                side.catch = rules::catch_probability(side.vigilance, self.suspicion[side.own]);
-            }
             let pairs = block.pairs;
             let first_pair = u64::from(step) * pairs as u64;
-            // The step's contact words of the block (two per pair, contiguous, and a few after
-            // them for the padding's pairs, which are never in contact), read at once.
-            let words = block.contact.words(
-                2 * first_pair,
-                &mut self.pair_words[..2 * pairs.next_multiple_of(LANES)],
-            );
+            let mut runs = [BlockRun::default(); R];
+            // Loops rather than `map`, which does not always inline.
+            for (block_run, run) in runs.iter_mut().zip(&self.runs) {
+                block_run.p_success = rules::success_probability(p, run.threat[c]);
+                for (catch, side) in block_run.catch.iter_mut().zip(&block.sides) {
+                    *catch = rules::catch_probability(side.vigilance, run.suspicion[side.own]);
+                }
+            }
+            // Each run's contact words of the block in the step (two per pair, contiguous,
+            // and with one run a few after them for the padding's pairs, which are never in
+            // contact), read at once.
+            let per_run = 2 * if R == 1 {
+                pairs.next_multiple_of(LANES)
+            } else {
+                pairs
+            };
+            let mut words: [&[u32]; R] = [&[]; R];
+            let parts = block.contact.iter_mut();
+            let parts = parts.zip(self.words.chunks_exact_mut(self.words_per_run));
+            for (words, (contact, scratch)) in words.iter_mut().zip(parts) {
+                *words = contact.words(2 * first_pair, &mut scratch[..per_run]);
+            }
             let mut exchange = BlockStep {
                 p,
                 channel: c,
-                p_success: rules::success_probability(p, self.threat[c]),
-                side_a,
-                side_b,
+                side_a: block.sides[0],
+                side_b: block.sides[1],
+                runs: &runs,
                 first_pair,
                 rare: &mut block.rare,
-                pending: &mut self.pending,
+                states: &mut self.runs,
             };
             let (da, db) = two_mut(&mut self.desks, block.a, block.b);
-            let (exchanges, successes) =
-                exchange.run(&mut da.officers, &mut db.officers, step, pairs, words);
-            da.exchanges += exchanges;
-            db.exchanges += exchanges;
-            self.successes[c] += successes;
+            let counts = exchange.run(&mut da.officers, &mut db.officers, step, pairs, &words);
+            for (lane, (exchanges, successes)) in counts.into_iter().enumerate() {
+                da.runs[lane].exchanges += exchanges;
+                db.runs[lane].exchanges += exchanges;
+                self.runs[lane].successes[c] += successes;
+            }
         }
     }
 
@@ -464,62 +548,69 @@ impl<'a> Model<'a> {
         let p = &scenario.params;
         fade::fade_desks(&mut self.desks, self.step, p.trust_drift, p.fear_decay);
         let step = u64::from(self.step);
-        for d in 0..self.desks.len() {
-            let tally = self.desks[d].tally;
-            if tally.moles == 0 {
-                continue;
-            }
-            let spec = &scenario.desks[d];
-            let service = &scenario.services[spec.service].spec;
-            let detection = rules::mole_detection_probability(
-                p,
-                service.vigilance,
-                self.suspicion[spec.service],
-            );
-            let n = self.desks[d].officers.len();
-            for slot in 0..n {
-                if !self.desks[d].officers.mole[slot] {
+        for lane in 0..self.runs.len() {
+            for d in 0..self.desks.len() {
+                let tally = self.desks[d].runs[lane].tally;
+                if tally.moles == 0 {
                     continue;
                 }
-                let index = step * n as u64 + slot as u64;
-                if self.desks[d].detect.uniform(index) >= detection {
-                    continue;
+                let spec = &scenario.desks[d];
+                let service = &scenario.services[spec.service].spec;
+                let detection = rules::mole_detection_probability(
+                    p,
+                    service.vigilance,
+                    self.runs[lane].suspicion[spec.service],
+                );
+                let n = self.desks[d].officers.len();
+                for slot in 0..n {
+                    let entry = self.desks[d].officers.entry(slot, lane);
+                    if !self.desks[d].officers.mole[entry] {
+                        continue;
+                    }
+                    let index = step * n as u64 + slot as u64;
+                    let desk = &mut self.desks[d].runs[lane];
+                    if desk.detect.uniform(index) >= detection {
+                        continue;
+                    }
+                    let public = desk
+                        .rare
+                        .uniform(8 * index + desk_rare_word::DETECTED_PUBLIC)
+                        < service.publicity;
+                    self.runs[lane].pending.push(Scandal {
+                        channel: spec.channel,
+                        catcher: spec.service,
+                        accused: spec.counterpart,
+                        weight: rules::scandal_weight(p, 1.0, public),
+                    });
+                    self.replace(d, slot, lane);
                 }
-                let public = self.desks[d]
-                    .rare
-                    .uniform(8 * index + desk_rare_word::DETECTED_PUBLIC)
-                    < service.publicity;
-                self.pending.push(Scandal {
-                    channel: spec.channel,
-                    catcher: spec.service,
-                    accused: spec.counterpart,
-                    weight: rules::scandal_weight(p, 1.0, public),
-                });
-                self.replace(d, slot);
             }
         }
     }
 
-    /// Removes the officer in `slot` of desk `d` and seats a newcomer: the desk's memory as
-    /// trust, newcomer fear, a fresh ambition; the post stays empty for `vacancy_steps`.
-    fn replace(&mut self, d: usize, slot: usize) {
+    /// Removes the officer in `slot` of desk `d` in lane `lane` and seats a newcomer: the
+    /// desk's memory as trust, newcomer fear, a fresh ambition; the post stays empty for
+    /// `vacancy_steps`.
+    fn replace(&mut self, d: usize, slot: usize, lane: usize) {
         let scenario = self.scenario;
         let spec = &scenario.desks[d];
         let p = &scenario.params;
         let step = self.step;
         let desk = &mut self.desks[d];
         let index = u64::from(step) * desk.officers.len() as u64 + slot as u64;
-        let mut rng = desk
+        let entry = desk.officers.entry(slot, lane);
+        let desk_run = &mut desk.runs[lane];
+        let mut rng = desk_run
             .rare
             .sequential_at(8 * index + desk_rare_word::NEWCOMER);
-        let memory = desk.memory;
-        let officer = desk.officers.get(slot);
+        let memory = desk_run.memory;
+        let officer = desk.officers.get(entry);
         let ambition = draw(&spec.population.ambition, &mut rng);
         let disposition = draw(&spec.population.fear, &mut rng);
         // Before this step's fading pass the tally is stale and about to be retaken.
-        let current = desk.tally.step == step;
+        let current = desk_run.tally.step == step;
         if current {
-            desk.tally.remove(&officer, step);
+            desk_run.tally.remove(&officer, step);
         }
         let newcomer = Officer {
             trust: memory,
@@ -532,39 +623,39 @@ impl<'a> Model<'a> {
             mole: false,
             shared: false,
         };
-        desk.officers.set(slot, newcomer);
+        desk.officers.set(entry, newcomer);
         if current {
-            desk.tally.add(&newcomer, step);
+            desk_run.tally.add(&newcomer, step);
         }
     }
 
-    fn apply_scandals(&mut self) {
-        for index in 0..self.pending.len() {
-            let scandal = self.pending[index];
-            self.scandal(scandal);
+    fn apply_scandals(&mut self, lane: usize) {
+        for index in 0..self.runs[lane].pending.len() {
+            let scandal = self.runs[lane].pending[index];
+            self.scandal(scandal, lane);
         }
-        self.pending.clear();
+        self.runs[lane].pending.clear();
     }
 
-    /// A caught spy: the catching side is betrayed on the channel, the accused side suffers
-    /// backlash, fear spreads through the catching service, its government withdraws
-    /// permission.
-    fn scandal(&mut self, s: Scandal) {
+    /// A caught spy in lane `lane`: the catching side is betrayed on the channel, the accused
+    /// side suffers backlash, fear spreads through the catching service, its government
+    /// withdraws permission.
+    fn scandal(&mut self, s: Scandal, lane: usize) {
         let scenario = self.scenario;
         let p = &scenario.params;
-        self.scandals[s.channel] += 1;
+        self.runs[lane].scandals[s.channel] += 1;
         for d in 0..self.desks.len() {
             let spec = &scenario.desks[d];
             if spec.channel == s.channel
                 && spec.service == s.catcher
                 && spec.counterpart == s.accused
             {
-                self.betray(d, s.weight);
+                self.betray(d, s.weight, lane);
             } else if spec.channel == s.channel
                 && spec.service == s.accused
                 && spec.counterpart == s.catcher
             {
-                let desk = &mut self.desks[d];
+                let desk = &mut self.desks[d].runs[lane];
                 desk.trust = rules::cut(desk.trust, p.backlash_cut * s.weight);
             }
             if spec.service == s.catcher {
@@ -575,29 +666,32 @@ impl<'a> Model<'a> {
                 };
                 let rate = p.scandal_fear * spread * s.weight;
                 let desk = &mut self.desks[d];
-                for fear in desk.officers.fear_mut() {
+                for fear in desk.officers.fear_mut(lane) {
                     *fear = rules::gain(*fear, rate);
                 }
                 // Each gain adds rate·(1 − φ): the sum gains rate·(n − Σφ).
                 let n = desk.officers.len() as f64;
-                desk.tally.fear += rate.clamp(0.0, 1.0) * (n - desk.tally.fear);
+                let tally = &mut desk.runs[lane].tally;
+                tally.fear += rate.clamp(0.0, 1.0) * (n - tally.fear);
             }
         }
-        let permission = &mut self.permission[s.channel * scenario.services.len() + s.catcher];
+        let permission =
+            &mut self.runs[lane].permission[s.channel * scenario.services.len() + s.catcher];
         *permission = (*permission - p.scandal_permission_drop * s.weight).clamp(0.0, 1.0);
     }
 
-    /// A betrayal of weight `w` felt by desk `d`: its institutional trust, its officers'
-    /// trust and its memory are cut.
-    fn betray(&mut self, d: usize, w: f64) {
+    /// A betrayal of weight `w` felt by desk `d` in lane `lane`: its institutional trust, its
+    /// officers' trust and its memory are cut.
+    fn betray(&mut self, d: usize, w: f64, lane: usize) {
         let p = &self.scenario.params;
         let desk = &mut self.desks[d];
-        desk.trust = rules::cut(desk.trust, p.betrayal_trust_cut * w);
-        desk.memory = rules::cut(desk.memory, p.memory_cut * w);
         let cut = p.betrayal_officer_cut * w;
-        for trust in desk.officers.trust_mut() {
+        for trust in desk.officers.trust_mut(lane) {
             *trust = rules::cut(*trust, cut);
         }
+        let desk = &mut desk.runs[lane];
+        desk.trust = rules::cut(desk.trust, p.betrayal_trust_cut * w);
+        desk.memory = rules::cut(desk.memory, p.memory_cut * w);
         desk.tally.trust = rules::cut(desk.tally.trust, cut);
     }
 
@@ -608,25 +702,34 @@ impl<'a> Model<'a> {
         let p = &scenario.params;
         for desk in &mut self.desks {
             let n = desk.officers.len();
-            if desk.exchanges > 0 && n > 0 {
-                desk.memory = rules::heal(
-                    desk.memory,
-                    desk.inputs.baseline,
-                    p.memory_repair,
-                    f64::from(desk.exchanges) / n as f64,
-                );
-                desk.exchanges = 0;
+            if n == 0 {
+                continue;
             }
-            if n > 0 {
-                let mean = desk.tally.trust / n as f64;
-                desk.trust = rules::relax(desk.trust, mean, p.institutional_adaptation);
+            for desk_run in &mut desk.runs {
+                if desk_run.exchanges > 0 {
+                    desk_run.memory = rules::heal(
+                        desk_run.memory,
+                        desk.inputs.baseline,
+                        p.memory_repair,
+                        f64::from(desk_run.exchanges) / n as f64,
+                    );
+                    desk_run.exchanges = 0;
+                }
+                let mean = desk_run.tally.trust / n as f64;
+                desk_run.trust = rules::relax(desk_run.trust, mean, p.institutional_adaptation);
             }
         }
     }
 
     /// Writes the current value of every series of `layout` into `out` (after a step: the
-    /// state at its end).
+    /// state at its end), for the model's first (or only) run.
     pub fn observe(&self, layout: &SeriesLayout, out: &mut [f64]) {
+        self.observe_lane(0, layout, out);
+    }
+
+    /// [`Model::observe`] for the run in lane `lane` of a batch.
+    pub fn observe_lane(&self, lane: usize, layout: &SeriesLayout, out: &mut [f64]) {
+        let run = &self.runs[lane];
         let n_services = self.scenario.services.len();
         let channels = self.scenario.channels.len();
         let by_kind = &layout.by_kind;
@@ -635,6 +738,7 @@ impl<'a> Model<'a> {
         }
         // Desk after desk, in desk order: each sum adds its desks in that order.
         for (desk, series) in self.desks.iter().zip(&by_kind.desks) {
+            let desk = &desk.runs[lane];
             out[series.trust] = desk.trust;
             out[series.sharing] += f64::from(desk.shared);
             out[series.fear] += desk.tally.fear;
@@ -649,32 +753,33 @@ impl<'a> Model<'a> {
             };
         }
         for &(series, channel) in &by_kind.successes {
-            out[series] = f64::from(self.successes[channel]);
+            out[series] = f64::from(run.successes[channel]);
         }
         for &(series, channel) in &by_kind.scandals {
-            out[series] = f64::from(self.scandals[channel]);
+            out[series] = f64::from(run.scandals[channel]);
         }
         for &(series, service) in &by_kind.permission {
             out[series] = (0..channels)
-                .map(|c| self.permission[c * n_services + service])
+                .map(|c| run.permission[c * n_services + service])
                 .sum::<f64>()
                 / channels as f64;
         }
     }
 
-    /// The officers of desk `desk`, in slot order (for tests and inspection; allocates).
+    /// The officers of desk `desk` in the first (or only) run, in slot order (for tests and
+    /// inspection; allocates).
     pub fn officers(&self, desk: usize) -> Vec<Officer> {
-        self.desks[desk].officers.to_vec()
+        self.desks[desk].officers.run_to_vec(0)
     }
 
-    /// Institutional trust of desk `desk`.
+    /// Institutional trust of desk `desk` in the first (or only) run.
     pub fn institutional_trust(&self, desk: usize) -> f64 {
-        self.desks[desk].trust
+        self.desks[desk].runs[0].trust
     }
 
-    /// Memory level of desk `desk`: what its trust fades back to.
+    /// Memory level of desk `desk` in the first (or only) run: what its trust fades back to.
     pub fn memory(&self, desk: usize) -> f64 {
-        self.desks[desk].memory
+        self.desks[desk].runs[0].memory
     }
 }
 

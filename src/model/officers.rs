@@ -34,15 +34,22 @@ pub struct Officer {
     pub shared: bool,
 }
 
-/// The officers of one desk, one array per field; slot `i` of every array is post `i`.
+/// The officers of one desk in one or more runs simulated together, one array per field.
+///
+/// Entry `slot·runs + run` of every array is post `slot` in run `run` (the runs of a
+/// [`super::Model`] interleaved post by post, so that four runs fill the four lanes of an
+/// AVX2 register and a desk's passes are set up once for all of them). With one run, entry
+/// `i` is post `i`.
 ///
 /// Every array is padded with empty posts (never filled, never sharing, all zero) to a
-/// multiple of [`LANES`], so that vector passes go four officers at a time with no remainder;
-/// passes that are not vectorised cut the arrays to [`Officers::len`].
+/// multiple of [`LANES`], so that vector passes go four entries at a time with no remainder;
+/// passes that are not vectorised cut the arrays to [`Officers::entries`].
 #[derive(Debug, Clone, Default)]
 pub(super) struct Officers {
-    /// The number of posts (without the padding).
+    /// The number of posts (without the padding) in each run.
     len: usize,
+    /// The number of runs interleaved.
+    runs: usize,
     pub trust: Vec<f64>,
     pub ambition: Vec<f64>,
     pub fear: Vec<f64>,
@@ -58,10 +65,20 @@ pub(super) struct Officers {
 }
 
 impl Officers {
-    /// The officers of `officers`, in slot order; an expert's contact weighs
-    /// `expert_exposure`.
+    /// The officers of `officers`, in slot order, in one run; an expert's contact weighs
+    /// `expert_exposure` (for tests).
+    #[cfg(test)]
     pub fn new(officers: &[Officer], expert_exposure: f64) -> Officers {
-        let lanes = officers.len().next_multiple_of(LANES);
+        Officers::interleaved(&[officers.to_vec()], expert_exposure)
+    }
+
+    /// The officers of several runs (`runs[r]`: run `r`'s officers in slot order, every run
+    /// with as many), interleaved post by post.
+    pub fn interleaved(runs: &[Vec<Officer>], expert_exposure: f64) -> Officers {
+        let len = runs.first().map_or(0, Vec::len);
+        debug_assert!(runs.iter().all(|officers| officers.len() == len));
+        let entries = len * runs.len();
+        let lanes = entries.next_multiple_of(LANES);
         let empty = Officer {
             trust: 0.0,
             ambition: 0.0,
@@ -74,13 +91,18 @@ impl Officers {
             shared: false,
         };
         let padded = || {
-            officers
-                .iter()
-                .chain(std::iter::repeat_n(&empty, lanes - officers.len()))
+            (0..lanes).map(|i| {
+                if i < entries {
+                    &runs[i % runs.len()][i / runs.len()]
+                } else {
+                    &empty
+                }
+            })
         };
         let field = |f: fn(&Officer) -> f64| padded().map(f).collect();
         Officers {
-            len: officers.len(),
+            len,
+            runs: runs.len(),
             trust: field(|o| o.trust),
             ambition: field(|o| o.ambition),
             fear: field(|o| o.fear),
@@ -96,61 +118,75 @@ impl Officers {
         }
     }
 
-    /// The number of posts.
+    /// The number of posts in each run.
     #[inline]
     pub fn len(&self) -> usize {
         self.len
     }
 
-    /// The length of every array: the number of posts padded to a multiple of [`LANES`].
+    /// The entries of every run: posts × runs (without the padding).
+    #[inline]
+    pub fn entries(&self) -> usize {
+        self.len * self.runs
+    }
+
+    /// The length of every array: the entries padded to a multiple of [`LANES`].
     #[inline]
     pub fn lanes(&self) -> usize {
         self.trust.len()
     }
 
-    /// Every post's trust (without the padding), for changes that reach every officer.
-    pub fn trust_mut(&mut self) -> &mut [f64] {
-        &mut self.trust[..self.len]
-    }
-
-    /// Every post's fear (without the padding), for changes that reach every officer.
-    pub fn fear_mut(&mut self) -> &mut [f64] {
-        &mut self.fear[..self.len]
-    }
-
-    /// The officer on post `slot`.
+    /// The entry of post `slot` in run `run`.
     #[inline]
-    pub fn get(&self, slot: usize) -> Officer {
+    pub fn entry(&self, slot: usize, run: usize) -> usize {
+        slot * self.runs + run
+    }
+
+    /// The trust of every post of run `run`, for changes that reach every officer.
+    pub fn trust_mut(&mut self, run: usize) -> impl Iterator<Item = &mut f64> {
+        let end = self.entries();
+        self.trust[run..end].iter_mut().step_by(self.runs)
+    }
+
+    /// The fear of every post of run `run`, for changes that reach every officer.
+    pub fn fear_mut(&mut self, run: usize) -> impl Iterator<Item = &mut f64> {
+        let end = self.entries();
+        self.fear[run..end].iter_mut().step_by(self.runs)
+    }
+
+    /// The officer at entry `i` ([`Officers::entry`]).
+    #[inline]
+    pub fn get(&self, i: usize) -> Officer {
         Officer {
-            trust: self.trust[slot],
-            ambition: self.ambition[slot],
-            fear: self.fear[slot],
-            disposition: self.disposition[slot],
-            exposure: self.exposure[slot],
-            filled_from: self.filled_from[slot],
-            expert: self.expert[slot],
-            mole: self.mole[slot],
-            shared: self.shared[slot],
+            trust: self.trust[i],
+            ambition: self.ambition[i],
+            fear: self.fear[i],
+            disposition: self.disposition[i],
+            exposure: self.exposure[i],
+            filled_from: self.filled_from[i],
+            expert: self.expert[i],
+            mole: self.mole[i],
+            shared: self.shared[i],
         }
     }
 
-    /// Seats `officer` on post `slot` (its kind, expert or not, is the post's).
-    pub fn set(&mut self, slot: usize, officer: Officer) {
-        self.trust[slot] = officer.trust;
-        self.ambition[slot] = officer.ambition;
-        self.fear[slot] = officer.fear;
-        self.disposition[slot] = officer.disposition;
-        self.exposure[slot] = officer.exposure;
-        self.filled_from[slot] = officer.filled_from;
-        self.mole[slot] = officer.mole;
-        self.shared[slot] = officer.shared;
+    /// Seats `officer` at entry `i` (its kind, expert or not, is the post's).
+    pub fn set(&mut self, i: usize, officer: Officer) {
+        self.trust[i] = officer.trust;
+        self.ambition[i] = officer.ambition;
+        self.fear[i] = officer.fear;
+        self.disposition[i] = officer.disposition;
+        self.exposure[i] = officer.exposure;
+        self.filled_from[i] = officer.filled_from;
+        self.mole[i] = officer.mole;
+        self.shared[i] = officer.shared;
     }
 
     /// The fields a pair exchange reads and writes, borrowed apart, each cut to the number of
     /// posts (one length for all, which the bounds checks then share).
     #[inline(always)]
     pub fn posts(&mut self) -> Posts<'_> {
-        self.posts_up_to(self.len)
+        self.posts_up_to(self.entries())
     }
 
     /// [`Officers::posts`] with the padding ([`Officers::lanes`]), for the passes that go four
@@ -182,9 +218,18 @@ impl Officers {
         }
     }
 
-    /// Every officer, in slot order (allocates: for inspection, not for the step).
+    /// Every officer of run `run`, in slot order (allocates: for inspection, not for the
+    /// step).
+    pub fn run_to_vec(&self, run: usize) -> Vec<Officer> {
+        (0..self.len())
+            .map(|slot| self.get(self.entry(slot, run)))
+            .collect()
+    }
+
+    /// Every officer of a single run, in slot order (allocates: for tests).
+    #[cfg(test)]
     pub fn to_vec(&self) -> Vec<Officer> {
-        (0..self.len()).map(|slot| self.get(slot)).collect()
+        self.run_to_vec(0)
     }
 }
 

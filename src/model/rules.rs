@@ -225,7 +225,8 @@ impl LogisticBrackets {
     }
 
     /// Four decisions at once, in the four lanes of AVX2 registers: as
-    /// [`LogisticBrackets::bracketed_two`], with bits 0–3 for lanes 0–3.
+    /// [`LogisticBrackets::bracketed_two`], with bits 0–3 for lanes 0–3 and each lane's own
+    /// permission.
     ///
     /// # Safety
     /// Callable only where AVX2 is available.
@@ -236,7 +237,7 @@ impl LogisticBrackets {
         &self,
         u: std::arch::x86_64::__m256d,
         z: std::arch::x86_64::__m256d,
-        permission: f64,
+        permission: std::arch::x86_64::__m256d,
     ) -> (i32, i32) {
         use std::arch::x86_64::*;
         const HALF: f64 = (BRACKET_POINTS - 1) as f64 / 2.0;
@@ -270,7 +271,6 @@ impl LogisticBrackets {
         );
         let low = _mm256_set_m128d(_mm_unpacklo_pd(e2, e3), _mm_unpacklo_pd(e0, e1));
         let high = _mm256_set_m128d(_mm_unpackhi_pd(e2, e3), _mm_unpackhi_pd(e0, e1));
-        let permission = _mm256_set1_pd(permission);
         let low = _mm256_mul_pd(low, permission);
         let high = _mm256_mul_pd(high, permission);
         let below_low = _mm256_cmp_pd::<_CMP_LT_OQ>(u, low);
@@ -496,7 +496,7 @@ mod tests {
                 brackets.bracketed_four(
                     _mm256_set_pd(u[3], u[2], u[1], u[0]),
                     _mm256_set_pd(z[3], z[2], z[1], z[0]),
-                    permission,
+                    _mm256_set1_pd(permission),
                 )
             };
             check_lanes(

@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use rayon::prelude::*;
 
 use crate::model::streams::StreamKeys;
-use crate::model::{Model, SeriesLayout};
+use crate::model::{BATCH, Model, SeriesLayout};
 use crate::scenario::{Date, Scenario};
 
 /// Which events act at each step.
@@ -101,6 +101,26 @@ pub fn run_once(prepared: &Prepared, run: u32, record: &mut [f64]) {
     for (step, row) in record.chunks_exact_mut(n.max(1)).enumerate() {
         model.step(prepared.schedule.at(step));
         model.observe(&prepared.layout, row);
+    }
+}
+
+/// Simulates the [`BATCH`] runs `runs` together ([`Model::batch`]) and records each into
+/// the record of its lane, as [`run_once`] does: the same records, in less time per run.
+pub fn run_batch(prepared: &Prepared, runs: [u32; BATCH], records: [&mut [f64]; BATCH]) {
+    let n = prepared.layout.len().max(1);
+    let mut model = Model::batch(prepared.scenario, &prepared.keys, runs);
+    model.spin_up();
+    let mut rows: Vec<_> = records
+        .into_iter()
+        .map(|record| record.chunks_exact_mut(n))
+        .collect();
+    for step in 0..prepared.steps() {
+        model.step(prepared.schedule.at(step));
+        for (lane, rows) in rows.iter_mut().enumerate() {
+            if let Some(row) = rows.next() {
+                model.observe_lane(lane, &prepared.layout, row);
+            }
+        }
     }
 }
 
