@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::metric::{MetricSpec, Probes};
 use crate::aggregate::{Accumulator, Stats};
-use crate::runner::{Prepared, run_once};
+use crate::runner::{Prepared, each_run};
 use crate::scenario;
 
 /// One metric at one point.
@@ -65,23 +65,25 @@ pub fn evaluate_point(
     let series = prepared.layout.len();
     let width = probes.columns.len();
     let dates = prepared.dates();
-    let mut record = vec![0.0; prepared.record_len()];
     let mut compact = vec![0.0; steps * width];
     let mut accumulator = Accumulator::new(width, steps, runs as usize);
     let count = probes.probes.len();
     let mut per_run: Vec<Vec<f64>> = vec![Vec::with_capacity(runs as usize); count];
     let mut measured = Vec::with_capacity(count);
-    for run in 0..runs {
+    let finished = each_run(&prepared, 0..runs, |_, record| {
         if cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
-            return Err(PointError::Interrupted);
+            return false;
         }
-        run_once(&prepared, run, &mut record);
-        probes.extract(&record, series, &mut compact);
+        probes.extract(record, series, &mut compact);
         accumulator.add(&compact);
         probes.measure_all(&dates, &compact, &mut measured);
         for (values, &v) in per_run.iter_mut().zip(&measured) {
             values.push(v);
         }
+        true
+    });
+    if !finished {
+        return Err(PointError::Interrupted);
     }
     let names: Vec<String> = (0..width).map(|c| format!("c{c}")).collect();
     let summary = accumulator.finish(names, dates.clone());

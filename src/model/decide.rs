@@ -105,7 +105,7 @@ impl StepDecisions {
 /// the next ones of the stream and decide nothing), read in place in the stream's cache
 /// unless they straddle two chunks, else copied into the run's part of `scratch` (`R` parts
 /// of `part` words).
-#[inline]
+#[inline(always)]
 fn share_words<'w, const R: usize>(
     runs: &'w mut [DeskRun; R],
     [n, len]: [usize; 2],

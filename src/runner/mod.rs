@@ -124,6 +124,37 @@ pub fn run_batch(prepared: &Prepared, runs: [u32; BATCH], records: [&mut [f64]; 
     }
 }
 
+/// Simulates runs `runs` one after the other on this thread, [`BATCH`] at a time
+/// ([`run_batch`]) and the last few alone ([`run_once`]), and hands each run's record to
+/// `sink` in run order. Stops early when `sink` returns `false`; returns whether every run
+/// was handed over.
+pub fn each_run(
+    prepared: &Prepared,
+    runs: std::ops::Range<u32>,
+    mut sink: impl FnMut(u32, &[f64]) -> bool,
+) -> bool {
+    let mut records: [Vec<f64>; BATCH] = std::array::from_fn(|_| vec![0.0; prepared.record_len()]);
+    let mut first = runs.start;
+    while first < runs.end {
+        let count = (runs.end - first).min(BATCH as u32);
+        if count == BATCH as u32 {
+            let [a, b, c, d] = &mut records;
+            run_batch(prepared, std::array::from_fn(|i| first + i as u32), [a, b, c, d]);
+        } else {
+            for (i, record) in records.iter_mut().take(count as usize).enumerate() {
+                run_once(prepared, first + i as u32, record);
+            }
+        }
+        for (i, record) in records.iter().take(count as usize).enumerate() {
+            if !sink(first + i as u32, record) {
+                return false;
+            }
+        }
+        first += count;
+    }
+    true
+}
+
 /// Options of an ensemble.
 pub struct EnsembleOptions<'a> {
     /// Number of runs.
@@ -176,8 +207,9 @@ pub fn pool(threads: usize) -> Result<std::sync::Arc<rayon::ThreadPool>, RunErro
 }
 
 /// Runs per batch and worker thread: enough to keep every worker busy, few enough that the
-/// records in flight stay small.
-pub(crate) const RUNS_PER_THREAD_BATCH: usize = 8;
+/// records in flight stay small; a multiple of [`BATCH`], so that every worker simulates its
+/// runs four at a time.
+pub(crate) const RUNS_PER_THREAD_BATCH: usize = 2 * BATCH;
 
 /// Simulates runs `0 … runs−1` of every prepared scenario in parallel and hands the records of
 /// each run index — one per scenario, in the order given — to `sink`, in run order. Runs of
@@ -200,21 +232,32 @@ pub fn for_each_run(
             .collect()
     };
     let cancelled = || options.cancel.is_some_and(|c| c.load(Ordering::Relaxed));
-    // Fills `buffers` with runs `first …` (as many as there are buffers, up to `runs`).
+    // Fills `buffers` with runs `first …` (as many as there are buffers, up to `runs`), four
+    // runs at a time where four remain ([`run_batch`]), else one by one.
     let compute = |buffers: &mut [Vec<Vec<f64>>], first: u32| {
         buffers
-            .par_iter_mut()
+            .par_chunks_mut(BATCH)
             .enumerate()
-            .filter(|(i, _)| first as usize + i < options.runs as usize)
-            .for_each(|(i, records)| {
-                if cancelled() {
+            .for_each(|(c, chunk)| {
+                let first = first as usize + c * BATCH;
+                let live = (options.runs as usize).saturating_sub(first).min(chunk.len());
+                if live == 0 || cancelled() {
                     return;
                 }
-                for (p, record) in prepared.iter().zip(records.iter_mut()) {
-                    run_once(p, first + i as u32, record);
+                let runs: [u32; BATCH] = std::array::from_fn(|i| (first + i) as u32);
+                if let ([a, b, c, d], BATCH) = (&mut *chunk, live) {
+                    for (s, p) in prepared.iter().enumerate() {
+                        run_batch(p, runs, [&mut a[s], &mut b[s], &mut c[s], &mut d[s]]);
+                    }
+                } else {
+                    for (records, run) in chunk.iter_mut().take(live).zip(runs) {
+                        for (p, record) in prepared.iter().zip(records.iter_mut()) {
+                            run_once(p, run, record);
+                        }
+                    }
                 }
                 if let Some(tick) = options.on_run {
-                    tick();
+                    (0..live).for_each(|_| tick());
                 }
             });
     };
