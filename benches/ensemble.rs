@@ -1,16 +1,19 @@
-//! Benchmarks: one model step, one run, the default ensemble (1,000 runs) summarised as it
-//! runs, and the whole `liaison run` pipeline with CSV and plots.
+//! Benchmarks: one model step, one run alone and one run in a batch of four (as ensembles
+//! simulate them), the default ensemble (1,000 runs) summarised as it runs, and the whole
+//! `liaison run` pipeline with CSV and plots.
 //!
 //! `cargo bench` (criterion without its plotting features, which would need system fonts).
-//! The one-run benchmark reports its throughput in officer-steps per second (one officer
+//! The one-run benchmarks report their throughput in officer-steps per second (one officer
 //! deciding, exchanging and drifting for one step), the figure the README quotes per core.
 
 use std::hint::black_box;
+use std::time::Instant;
 use std::path::Path;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use liaison::model::Model;
-use liaison::runner::{EnsembleOptions, Prepared, ensemble, run_once};
+use liaison::model::BATCH;
+use liaison::runner::{EnsembleOptions, Prepared, ensemble, run_batch, run_once};
 
 const DEFAULT: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -48,6 +51,25 @@ fn benches(c: &mut Criterion) {
         b.iter(|| {
             run = run.wrapping_add(1);
             run_once(&prepared, black_box(run), &mut record);
+        })
+    });
+    // Four runs simulated together in the vector lanes (`run_batch`), as ensembles run them:
+    // the time reported is per run (each batch's time divided by four).
+    let mut records = vec![vec![0.0; prepared.record_len()]; BATCH];
+    let mut first = 0u32;
+    group.bench_function("one_run_in_a_batch_of_four_default_scenario", |b| {
+        b.iter_custom(|iters| {
+            let batches = iters.div_ceil(BATCH as u64);
+            let start = Instant::now();
+            for _ in 0..batches {
+                first = first.wrapping_add(BATCH as u32);
+                let [r0, r1, r2, r3] = &mut records[..] else {
+                    unreachable!("four records")
+                };
+                let runs = std::array::from_fn(|i| first.wrapping_add(i as u32));
+                run_batch(&prepared, black_box(runs), [r0, r1, r2, r3]);
+            }
+            start.elapsed().mul_f64(iters as f64 / (batches * BATCH as u64) as f64)
         })
     });
     group.finish();

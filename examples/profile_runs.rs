@@ -43,7 +43,11 @@ fn main() -> ExitCode {
             let [a, b, c, d] = &mut records[..] else {
                 unreachable!("four records")
             };
-            run_batch(&prepared, [first, first + 1, first + 2, first + 3], [a, b, c, d]);
+            run_batch(
+                &prepared,
+                [first, first + 1, first + 2, first + 3],
+                [a, b, c, d],
+            );
             std::hint::black_box(&records);
         }
     } else {

@@ -236,8 +236,8 @@ fn decide_desk<const R: usize>(
     let done = 0;
     for i in done..entries {
         let (lane, slot) = (i % R, i / R);
-        let decision = (d[lane].step >= lanes.filled_from[i])
-            & d[lane].one(words[lane][slot], lanes.state(i));
+        let decision =
+            (d[lane].step >= lanes.filled_from[i]) & d[lane].one(words[lane][slot], lanes.state(i));
         lanes.decisions[i] = decision;
         shared[lane] += u32::from(decision);
     }
@@ -420,8 +420,9 @@ mod tests {
     use super::*;
     use crate::model::Officer;
 
-    /// A desk of `n` officers with varied states, some posts empty until step 5.
-    fn desk(n: usize, seed: u64) -> (Officers, Vec<u32>) {
+    /// A desk of `n` officers with varied states, some posts empty until step 5, and their
+    /// share words.
+    fn desk(n: usize, seed: u64) -> (Vec<Officer>, Vec<u32>) {
         use rand::{Rng, RngExt};
         let mut rng = crate::model::streams::for_tests(seed);
         let officers: Vec<Officer> = (0..n)
@@ -438,79 +439,119 @@ mod tests {
             })
             .collect();
         let words = (0..n).map(|_| rng.next_u32()).collect();
-        (Officers::new(&officers, 1.0), words)
+        (officers, words)
+    }
+
+    /// The decisions of one run, computed from their definition.
+    fn expected(officers: &[Officer], words: &[u32], d: &DeskDecision) -> Vec<bool> {
+        (officers.iter().zip(words))
+            .map(|(o, &word)| {
+                d.step >= o.filled_from
+                    && streams::word_uniform(word)
+                        < rules::logistic(rules::officer_logit(
+                            &d.weights, d.base, o.trust, o.ambition, o.fear,
+                        )) * d.permission
+            })
+            .collect()
+    }
+
+    /// Each run's decisions (flags in slot order) and counts, from interleaved officers.
+    fn per_run<const R: usize>(officers: &Officers, shared: [u32; R]) -> Vec<(Vec<bool>, u32)> {
+        (0..R)
+            .map(|lane| {
+                let flags = officers.run_to_vec(lane).iter().map(|o| o.shared).collect();
+                (flags, shared[lane])
+            })
+            .collect()
+    }
+
+    /// Runs `runs` (officers, words, decisions) alone or four at a time, with and without
+    /// AVX2, and checks every decision and count against [`expected`]; returns how many
+    /// shared.
+    fn check<const R: usize>(runs: &[(Vec<Officer>, Vec<u32>, DeskDecision); R]) -> u32 {
+        let n = runs[0].0.len();
+        let want: Vec<(Vec<bool>, u32)> = runs
+            .iter()
+            .map(|(o, w, d)| {
+                let flags = expected(o, w, d);
+                let count = flags.iter().filter(|&&s| s).count() as u32;
+                (flags, count)
+            })
+            .collect();
+        let officers = Officers::interleaved(&runs.each_ref().map(|r| r.0.clone()), 1.0);
+        let d = runs.each_ref().map(|r| r.2);
+        let words = runs.each_ref().map(|r| r.1.as_slice());
+        // Without AVX2 (two lanes and one, or entry by entry).
+        let mut portable = officers.clone();
+        let shared = decide_desk(&mut portable, &words, &d);
+        assert_eq!(per_run(&portable, shared), want, "{R} runs of {n}");
+        // With AVX2 (four lanes over the padded arrays), where there is AVX2.
+        #[cfg(target_arch = "x86_64")]
+        if std::is_x86_feature_detected!("avx2") {
+            let mut fours = officers.clone();
+            let lanes = fours.lanes();
+            // One run reads a word for each padded post too; nothing depends on them.
+            let padded: Vec<Vec<u32>> = runs
+                .iter()
+                .map(|r| {
+                    let mut w = r.1.clone();
+                    w.resize(if R == 1 { lanes } else { n }, u32::MAX / 3);
+                    w
+                })
+                .collect();
+            let words: [&[u32]; R] = std::array::from_fn(|r| padded[r].as_slice());
+            let mut view = Lanes::of(&mut fours, lanes);
+            // SAFETY: AVX2 was just detected.
+            let shared =
+                unsafe { decide_in_fours(&mut view, &words, &d, &FourWeights::of(&d[0].weights)) };
+            assert_eq!(per_run(&fours, shared), want, "{R} runs of {n}");
+            assert!(
+                fours.shared[fours.entries()..].iter().all(|&s| !s),
+                "padding never shares"
+            );
+        }
+        want.iter().map(|w| w.1).sum()
     }
 
     #[test]
-    fn desk_decisions_equal_the_one_at_a_time_ones() {
+    fn desk_decisions_equal_the_one_at_a_time_ones_alone_and_in_batches() {
         let brackets = rules::LogisticBrackets::get();
         let weights = rules::OfficerWeights {
             trust: 3.0,
             ambition: 1.5,
             fear: 2.0,
         };
-        let mut sharing = 0;
+        let decision = |step, base, permission| DeskDecision {
+            step,
+            base,
+            permission,
+            weights,
+            brackets,
+        };
+        let (mut alone, mut batched) = (0, 0);
         // Every remainder modulo four, logits across the table and beyond it, permissions
         // 0 to 1, and steps before and after the empty posts fill.
+        let bases = [-40.0, -3.0, -1.2, 0.0, 0.7, 38.0];
+        let permissions = [0.0, 0.4, 1.0];
         for (k, n) in (0..=13).chain([64, 101]).enumerate() {
-            for base in [-40.0, -3.0, -1.2, 0.0, 0.7, 38.0] {
-                for permission in [0.0, 0.4, 1.0] {
+            for (b, &base) in bases.iter().enumerate() {
+                for (p, &permission) in permissions.iter().enumerate() {
                     for step in [4, 5] {
-                        let (mut officers, words) = desk(n, k as u64 * 31 + step as u64);
-                        let d = DeskDecision {
-                            step,
-                            base,
-                            permission,
-                            weights,
-                            brackets,
-                        };
-                        let expected: Vec<bool> = (0..n)
-                            .map(|i| {
-                                let o = officers.get(i);
-                                step >= o.filled_from
-                                    && streams::word_uniform(words[i])
-                                        < rules::logistic(rules::officer_logit(
-                                            &weights, base, o.trust, o.ambition, o.fear,
-                                        )) * permission
-                            })
-                            .collect();
-                        let count = expected.iter().filter(|&&s| s).count();
-                        // Without AVX2 (two lanes and one).
-                        let mut portable = officers.clone();
-                        let shared = decide_desk(&mut portable, &words, d);
-                        assert_eq!(
-                            portable.shared[..n],
-                            expected,
-                            "n {n} base {base} step {step}"
-                        );
-                        assert_eq!(shared as usize, count);
-                        // With AVX2 (four lanes over the padded arrays), where there is AVX2.
-                        #[cfg(target_arch = "x86_64")]
-                        if std::is_x86_feature_detected!("avx2") {
-                            let lanes = officers.lanes();
-                            let mut padded_words = words.clone();
-                            padded_words.resize(lanes, u32::MAX / 3);
-                            let mut view = Lanes::of(&mut officers, &padded_words, lanes);
-                            // SAFETY: AVX2 was just detected.
-                            let shared = unsafe {
-                                decide_in_fours(&mut view, &d, &FourWeights::of(&weights))
-                            };
-                            assert_eq!(
-                                officers.shared[..n],
-                                expected,
-                                "n {n} base {base} step {step}"
-                            );
-                            assert!(
-                                officers.shared[n..].iter().all(|&s| !s),
-                                "padding never shares"
-                            );
-                            assert_eq!(shared as usize, count);
-                        }
-                        sharing += shared;
+                        let seed = k as u64 * 31 + u64::from(step);
+                        let (o, w) = desk(n, seed);
+                        alone += check(&[(o, w, decision(step, base, permission))]);
+                        // Four runs with their own officers, words, logit and permission.
+                        let runs = std::array::from_fn(|lane| {
+                            let (o, w) = desk(n, seed * 4 + lane as u64 + 1000);
+                            let base = bases[(b + lane) % bases.len()];
+                            let permission = permissions[(p + lane) % permissions.len()];
+                            (o, w, decision(step, base, permission))
+                        });
+                        batched += check::<BATCH>(&runs);
                     }
                 }
             }
         }
-        assert!(sharing > 1000, "{sharing}");
+        assert!(alone > 1000 && batched > 4000, "{alone} {batched}");
     }
 }

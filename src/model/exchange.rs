@@ -185,13 +185,7 @@ impl<const R: usize> BlockStep<'_, R> {
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
     #[inline]
-    fn run_in_fours(
-        &mut self,
-        a: Posts,
-        b: Posts,
-        step: u32,
-        words: &[&[u32]; R],
-    ) -> Counts<R> {
+    fn run_in_fours(&mut self, a: Posts, b: Posts, step: u32, words: &[&[u32]; R]) -> Counts<R> {
         use std::arch::x86_64::*;
         const { assert!(R == 1 || R == BATCH) };
         let lanes = a.shared.len();
@@ -356,8 +350,8 @@ impl<const R: usize> BlockStep<'_, R> {
         b.exposure[ib] += b.exposure_weight[ib];
         let both = a.shared[ia] & b.shared[ib];
         let word = &words[lane][2 * k..2 * k + 2];
-        let success = both
-            & (streams::word_uniform(word[contact_word::SUCCESS]) < self.runs[lane].p_success);
+        let success =
+            both & (streams::word_uniform(word[contact_word::SUCCESS]) < self.runs[lane].p_success);
         // A pair that does not exchange gains at rate 0, which leaves its trust as it is
         // (trust is in [0, 1], where `gain` at rate 0 is the identity): arithmetic rather than
         // a branch, since whether a pair in contact exchanges is random.
@@ -471,7 +465,7 @@ mod tests {
 
     /// A desk of `n` posts with varied states: some sharing, some posts empty until step 6,
     /// some experts.
-    fn desk(n: usize, seed: u64) -> Officers {
+    fn desk(n: usize, seed: u64) -> Vec<super::super::Officer> {
         let mut rng = crate::model::streams::for_tests(seed);
         let mut next = move || rand::RngExt::random::<f64>(&mut rng);
         let officers: Vec<super::super::Officer> = (0..n)
@@ -487,16 +481,109 @@ mod tests {
                 shared: next() < 0.4,
             })
             .collect();
-        Officers::new(&officers, 2.5)
+        officers
+    }
+
+    /// A run's state with nothing caught yet.
+    fn run_state(run: u32) -> RunState {
+        RunState {
+            run,
+            permission: vec![],
+            suspicion: vec![],
+            threat: vec![],
+            engagement: vec![],
+            successes: vec![],
+            scandals: vec![],
+            pending: vec![],
+        }
+    }
+
+    /// One run's block step: its two desks, its contact words, and what its pairs share.
+    struct Case {
+        a: Vec<super::super::Officer>,
+        b: Vec<super::super::Officer>,
+        words: Vec<u32>,
+        run: BlockRun,
+        rare: Stream,
+    }
+
+    /// What a block step leaves: each run's counts, officers of `A` and `B`, and scandals.
+    type Outcome = Vec<(
+        (u32, u32),
+        Vec<super::super::Officer>,
+        Vec<super::super::Officer>,
+        Vec<(usize, usize, u64)>,
+    )>;
+
+    /// The block step of the runs of `cases` simulated together, one by one or four at a
+    /// time.
+    fn block_step<const R: usize>(
+        p: &Params,
+        cases: &[Case; R],
+        step: u32,
+        four_at_a_time: bool,
+    ) -> Outcome {
+        let n = cases[0].a.len();
+        let mut a = Officers::interleaved(&cases.each_ref().map(|c| c.a.clone()), 2.5);
+        let mut b = Officers::interleaved(&cases.each_ref().map(|c| c.b.clone()), 2.5);
+        let runs = cases.each_ref().map(|c| c.run);
+        let mut rare = cases.each_ref().map(|c| c.rare.clone());
+        let mut states = std::array::from_fn(|r| run_state(r as u32));
+        let words = cases.each_ref().map(|c| c.words.as_slice());
+        let mut block = BlockStep {
+            p,
+            channel: 0,
+            side_a: Side {
+                own: 0,
+                other: 1,
+                attempt: 0.3,
+                vigilance: 0.4,
+                publicity: 0.5,
+            },
+            side_b: Side {
+                own: 1,
+                other: 0,
+                attempt: 0.25,
+                vigilance: 0.6,
+                publicity: 0.2,
+            },
+            runs: &runs,
+            first_pair: u64::from(step) * n as u64,
+            rare: &mut rare,
+            states: &mut states,
+        };
+        let counts = if four_at_a_time {
+            // SAFETY: the caller detected AVX2.
+            #[cfg(target_arch = "x86_64")]
+            unsafe {
+                block.run_in_fours(a.lane_posts(), b.lane_posts(), step, &words)
+            }
+            #[cfg(not(target_arch = "x86_64"))]
+            unreachable!()
+        } else {
+            block.run_one_by_one(a.posts(), b.posts(), [n, n], step, n, &words)
+        };
+        (0..R)
+            .map(|lane| {
+                let scandals = (states[lane].pending.iter())
+                    .map(|s| (s.catcher, s.accused, s.weight.to_bits()))
+                    .collect();
+                (
+                    counts[lane],
+                    a.run_to_vec(lane),
+                    b.run_to_vec(lane),
+                    scandals,
+                )
+            })
+            .collect()
     }
 
     #[test]
-    fn exchanges_four_at_a_time_equal_the_ones_one_by_one() {
+    fn exchanges_four_at_a_time_and_in_batches_equal_the_ones_one_by_one() {
         #[cfg(target_arch = "x86_64")]
-        if !std::is_x86_feature_detected!("avx2") {
-            eprintln!("no AVX2 on this processor: the four-lane path is not used here");
-            return;
-        }
+        let avx2 = std::is_x86_feature_detected!("avx2");
+        #[cfg(not(target_arch = "x86_64"))]
+        let avx2 = false;
         let p = Params {
             // Frequent attempts and turns, so that the rare path runs too.
             recruit_attempt: 0.5,
@@ -505,72 +592,57 @@ mod tests {
         };
         let key = streams::key(3, streams::Purpose::PairRare, &["test"], &[]);
         let (mut attempts, mut contacts) = (0, 0);
-        for n in [1, 4, 7, 12, 13] {
-            for step in [5, 6] {
-                let (a, b) = (desk(n, 11 * n as u64), desk(n, 7 + step as u64));
-                let words: Vec<u32> = (0..2 * n.next_multiple_of(4) as u32)
-                    .map(|i| i.wrapping_mul(2_654_435_761) ^ step)
-                    .collect();
-                let run = |four_at_a_time: bool| {
-                    let (mut a, mut b) = (a.clone(), b.clone());
-                    let mut rare = Stream::new(&key, step);
-                    let mut pending = Vec::new();
-                    let mut block = BlockStep {
-                        p: &p,
-                        channel: 0,
-                        p_success: 0.3,
-                        side_a: Side {
-                            own: 0,
-                            other: 1,
-                            attempt: 0.3,
-                            vigilance: 0.4,
-                            catch: 0.4,
-                            publicity: 0.5,
-                        },
-                        side_b: Side {
-                            own: 1,
-                            other: 0,
-                            attempt: 0.25,
-                            vigilance: 0.6,
-                            catch: 0.6,
-                            publicity: 0.2,
-                        },
-                        first_pair: u64::from(step) * n as u64,
-                        rare: &mut rare,
-                        pending: &mut pending,
-                    };
-                    let counts = if four_at_a_time {
-                        // SAFETY: AVX2 was detected above.
-                        #[cfg(target_arch = "x86_64")]
-                        unsafe {
-                            block.run_in_fours(a.lane_posts(), b.lane_posts(), step, &words)
-                        }
-                        #[cfg(not(target_arch = "x86_64"))]
-                        unreachable!()
-                    } else {
-                        block.run_one_by_one(a.posts(), b.posts(), step, n, &words)
-                    };
-                    let scandals: Vec<(usize, usize, u64)> = pending
-                        .iter()
-                        .map(|s| (s.catcher, s.accused, s.weight.to_bits()))
+        for n in [1usize, 4, 7, 12, 13] {
+            for step in [5u32, 6] {
+                let case = |r: u32| {
+                    let seed = u64::from(r) * 1000;
+                    // One run pads its words to whole fours of pairs; nothing depends on them.
+                    let words: Vec<u32> = (0..2 * n.next_multiple_of(4) as u32)
+                        .map(|i| i.wrapping_mul(2_654_435_761) ^ step ^ r.wrapping_mul(97_531))
                         .collect();
-                    (counts, a.to_vec(), b.to_vec(), scandals)
+                    Case {
+                        a: desk(n, 11 * n as u64 + seed),
+                        b: desk(n, 7 + u64::from(step) + seed),
+                        words,
+                        run: BlockRun {
+                            p_success: 0.3 + 0.1 * f64::from(r),
+                            catch: [0.4 - 0.05 * f64::from(r), 0.6],
+                        },
+                        rare: Stream::new(&key, step + 10 * r),
+                    }
                 };
-                let expected = run(false);
-                assert_eq!(run(true), expected, "{n} pairs in step {step}");
-                contacts += expected.0.0;
-                let moles = |o: &Officers| o.to_vec().iter().filter(|o| o.mole).count();
-                let turned = (expected.1.iter().chain(&expected.2))
-                    .filter(|o| o.mole)
-                    .count()
-                    - moles(&a)
-                    - moles(&b);
-                attempts += expected.3.len() + turned;
+                // Each run alone, one by one: the reference.
+                let alone: Outcome = (0..4)
+                    .flat_map(|r| block_step(&p, &[case(r)], step, false))
+                    .collect();
+                if avx2 {
+                    let four: Outcome = (0..4)
+                        .flat_map(|r| block_step(&p, &[case(r)], step, true))
+                        .collect();
+                    assert_eq!(four, alone, "{n} pairs in step {step}, four at a time");
+                }
+                let batch: [Case; BATCH] = std::array::from_fn(|r| case(r as u32));
+                let batched = block_step(&p, &batch, step, false);
+                assert_eq!(
+                    batched, alone,
+                    "{n} pairs in step {step}, a batch one by one"
+                );
+                if avx2 {
+                    let batched = block_step(&p, &batch, step, true);
+                    assert_eq!(batched, alone, "{n} pairs in step {step}, a batch in fours");
+                }
+                for (r, (counts, a, b, scandals)) in alone.iter().enumerate() {
+                    contacts += counts.0;
+                    let moles = |o: &[super::super::Officer]| o.iter().filter(|o| o.mole).count();
+                    let before = case(r as u32);
+                    let turned = moles(a) + moles(b) - moles(&before.a) - moles(&before.b);
+                    attempts += scandals.len() + turned;
+                }
             }
         }
         // The cases exchanged, and recruitment attempts were caught or turned officers.
         assert!(
-            contacts > 5 && attempts > 5,
+            contacts > 20 && attempts > 20,
             "{contacts} exchanges, {attempts} attempts"
         );
     }

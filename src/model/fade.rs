@@ -131,7 +131,12 @@ fn fade_in_vectors<const R: usize>(o: &mut Officers, fading: &[Fading; R]) -> [T
     };
     // Lane j's run: the only run, or run j of a batch.
     let f = fading;
-    let memory = _mm256_set_pd(f[3 % R].memory, f[2 % R].memory, f[1 % R].memory, f[0].memory);
+    let memory = _mm256_set_pd(
+        f[3 % R].memory,
+        f[2 % R].memory,
+        f[1 % R].memory,
+        f[0].memory,
+    );
     let (drift, decay) = (
         _mm256_set1_pd(fading[0].drift),
         _mm256_set1_pd(fading[0].decay),
@@ -191,56 +196,103 @@ mod tests {
     use super::*;
     use crate::model::Officer;
 
+    /// `n` officers with varied states, a third of the posts empty until step 7 or 12, a
+    /// quarter of them moles.
+    fn officers(n: usize, next: &mut impl FnMut() -> f64) -> Vec<Officer> {
+        (0..n)
+            .map(|i| Officer {
+                trust: next(),
+                ambition: next(),
+                fear: next(),
+                disposition: next(),
+                exposure: 0.0,
+                filled_from: [0, 7, 12][i % 3],
+                expert: false,
+                mole: i % 4 == 1,
+                shared: false,
+            })
+            .collect()
+    }
+
+    /// Fades the runs `runs` (officers, fading) together, one by one or in vectors; returns
+    /// each run's tally and faded officers.
+    fn fade<const R: usize>(
+        runs: &[(Vec<Officer>, Fading); R],
+        vectors: bool,
+    ) -> Vec<(Tally, Vec<Officer>)> {
+        let mut o = Officers::interleaved(&runs.each_ref().map(|r| r.0.clone()), 1.0);
+        let fading = runs.each_ref().map(|r| r.1);
+        let tallies = if vectors {
+            // SAFETY: the caller detected AVX2.
+            #[cfg(target_arch = "x86_64")]
+            unsafe {
+                fade_in_vectors(&mut o, &fading)
+            }
+            #[cfg(not(target_arch = "x86_64"))]
+            unreachable!()
+        } else {
+            fade_one_by_one(&mut o, &fading)
+        };
+        (0..R)
+            .map(|lane| (tallies[lane], o.run_to_vec(lane)))
+            .collect()
+    }
+
     #[test]
-    fn vector_fading_equals_fading_one_by_one() {
+    fn vector_and_batched_fading_equal_fading_one_by_one() {
+        #[cfg(target_arch = "x86_64")]
+        let avx2 = std::is_x86_feature_detected!("avx2");
+        #[cfg(not(target_arch = "x86_64"))]
+        let avx2 = false;
         let mut rng = crate::model::streams::for_tests(3);
         let mut next = move || rand::RngExt::random::<f64>(&mut rng);
         for n in 0..=9 {
-            let officers: Vec<Officer> = (0..n)
-                .map(|i| Officer {
-                    trust: next(),
-                    ambition: next(),
-                    fear: next(),
-                    disposition: next(),
-                    exposure: 0.0,
-                    filled_from: [0, 7, 12][i % 3],
-                    expert: false,
-                    mole: i % 4 == 1,
-                    shared: false,
-                })
+            let runs: [(Vec<Officer>, Fading); BATCH] = std::array::from_fn(|_| {
+                let fading = Fading {
+                    step: 7,
+                    memory: next(),
+                    drift: 0.03,
+                    decay: 0.1,
+                };
+                (officers(n, &mut next), fading)
+            });
+            // Each run alone, one by one: the reference.
+            let alone: Vec<_> = runs
+                .iter()
+                .flat_map(|run| fade(&[run.clone()], false))
                 .collect();
-            let fading = Fading {
-                step: 7,
-                memory: next(),
-                drift: 0.03,
-                decay: 0.1,
-            };
-            let mut one = Officers::new(&officers, 1.0);
-            let expected = fade_one_by_one(&mut one, fading);
-            #[cfg(target_arch = "x86_64")]
-            if std::is_x86_feature_detected!("avx2") {
-                let mut vectors = Officers::new(&officers, 1.0);
-                // SAFETY: AVX2 was just detected.
-                let tally = unsafe { fade_in_vectors(&mut vectors, fading) };
-                assert_eq!(tally, expected, "{n} officers");
-                assert_eq!(vectors.to_vec(), one.to_vec(), "{n} officers");
-            }
-            // The tally is the sums over the faded officers, and fading moved them.
-            let faded = one.to_vec();
-            assert_eq!(
-                expected.filled as usize,
-                faded.iter().filter(|o| o.filled_from <= 7).count()
-            );
-            assert_eq!(
-                expected.moles as usize,
-                faded.iter().filter(|o| o.mole).count()
-            );
-            assert!(
-                faded
+            if avx2 {
+                let vectors: Vec<_> = runs
                     .iter()
-                    .zip(&officers)
-                    .all(|(f, o)| f.trust != o.trust || o.trust == fading.memory)
+                    .flat_map(|run| fade(&[run.clone()], true))
+                    .collect();
+                assert_eq!(vectors, alone, "{n} officers, in vectors");
+            }
+            assert_eq!(
+                fade(&runs, false),
+                alone,
+                "{n} officers, a batch one by one"
             );
+            if avx2 {
+                assert_eq!(fade(&runs, true), alone, "{n} officers, a batch in vectors");
+            }
+            for ((tally, faded), (before, fading)) in alone.iter().zip(&runs) {
+                // The tally is the sums over the faded officers, and fading moved them.
+                let filled = faded.iter().filter(|o| o.filled_from <= 7).count();
+                assert_eq!(tally.filled as usize, filled);
+                assert_eq!(
+                    tally.moles as usize,
+                    faded.iter().filter(|o| o.mole).count()
+                );
+                let trust: f64 = faded.iter().map(|o| o.trust).sum();
+                assert_eq!(tally.trust, trust);
+                assert!(
+                    faded
+                        .iter()
+                        .zip(before)
+                        .all(|(f, o)| f.trust != o.trust || o.trust == fading.memory)
+                );
+            }
         }
     }
 }

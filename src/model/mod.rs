@@ -286,26 +286,26 @@ impl<'a, const R: usize> Model<'a, R> {
             .map(|(desk, desk_keys)| {
                 let population = &desk.population;
                 let officers: [Vec<Officer>; R] = runs.map(|run| {
-                        let mut init = streams::sequential(&desk_keys.init, run);
-                        (0..population.count)
-                            .map(|slot| {
-                                let trust = draw(&population.trust, &mut init);
-                                let ambition = draw(&population.ambition, &mut init);
-                                let fear = draw(&population.fear, &mut init);
-                                Officer {
-                                    trust,
-                                    ambition,
-                                    fear,
-                                    disposition: fear,
-                                    exposure: 0.0,
-                                    filled_from: 0,
-                                    expert: slot < population.experts,
-                                    mole: false,
-                                    shared: false,
-                                }
-                            })
-                            .collect()
-                    });
+                    let mut init = streams::sequential(&desk_keys.init, run);
+                    (0..population.count)
+                        .map(|slot| {
+                            let trust = draw(&population.trust, &mut init);
+                            let ambition = draw(&population.ambition, &mut init);
+                            let fear = draw(&population.fear, &mut init);
+                            Officer {
+                                trust,
+                                ambition,
+                                fear,
+                                disposition: fear,
+                                exposure: 0.0,
+                                filled_from: 0,
+                                expert: slot < population.experts,
+                                mole: false,
+                                shared: false,
+                            }
+                        })
+                        .collect()
+                });
                 DeskState {
                     inputs: DeskInputs::of(scenario, desk),
                     runs: std::array::from_fn(|lane| {
@@ -362,22 +362,22 @@ impl<'a, const R: usize> Model<'a, R> {
         let total: usize = desks.iter().map(|d| d.officers.len()).sum();
         let largest_block = pairs.iter().map(|p| p.pairs).max().unwrap_or(0);
         let run_states = runs.map(|run| RunState {
-                run,
-                permission: scenario
-                    .channels
-                    .iter()
-                    .flat_map(|_| scenario.services.iter().map(|s| s.spec.permission))
-                    .collect(),
-                suspicion: vec![0.0; n_services],
-                threat: scenario.channels.iter().map(|c| c.spec.threat).collect(),
-                engagement: vec![0.0; scenario.channels.len() * n_services],
-                successes: vec![0; scenario.channels.len()],
-                scandals: vec![0; scenario.channels.len()],
-                // Every pair can raise at most two scandals and every officer one more per
-                // step.
-                pending: Vec::with_capacity(
-                    2 * pairs.iter().map(|p| p.pairs).sum::<usize>() + total + 16,
-                ),
+            run,
+            permission: scenario
+                .channels
+                .iter()
+                .flat_map(|_| scenario.services.iter().map(|s| s.spec.permission))
+                .collect(),
+            suspicion: vec![0.0; n_services],
+            threat: scenario.channels.iter().map(|c| c.spec.threat).collect(),
+            engagement: vec![0.0; scenario.channels.len() * n_services],
+            successes: vec![0; scenario.channels.len()],
+            scandals: vec![0; scenario.channels.len()],
+            // Every pair can raise at most two scandals and every officer one more per
+            // step.
+            pending: Vec::with_capacity(
+                2 * pairs.iter().map(|p| p.pairs).sum::<usize>() + total + 16,
+            ),
         });
         let largest_posts = desks.iter().map(|d| d.officers.len()).max().unwrap_or(0);
         // A run's words of a desk or a block, padded as one run alone pads them.
@@ -797,21 +797,42 @@ fn two_mut<T>(items: &mut [T], i: usize, j: usize) -> (&mut T, &mut T) {
 
 #[cfg(all(test, target_arch = "x86_64"))]
 mod tests {
-    use crate::runner::{Prepared, run_once};
+    use crate::runner::{Prepared, run_batch, run_once};
 
-    /// The records of runs 0–5 of `scenario` (a path from the crate root), as bits.
-    fn records(path: &str) -> Vec<u64> {
+    /// The records of runs 0–7 of `scenario` (a path from the crate root), as bits, each run
+    /// simulated alone or in two batches of four.
+    fn records(path: &str, batched: bool) -> Vec<u64> {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
         let loaded = crate::scenario::load(&path).expect("bundled scenario");
         let prepared = Prepared::new(&loaded.scenario, 7);
-        let mut record = vec![0.0; prepared.record_len()];
-        let mut bits = Vec::new();
-        for run in 0..6 {
-            run_once(&prepared, run, &mut record);
-            bits.extend(record.iter().map(|v| v.to_bits()));
+        let mut records = vec![vec![0.0; prepared.record_len()]; 8];
+        if batched {
+            for (first, four) in (0..).step_by(4).zip(records.chunks_exact_mut(4)) {
+                let [a, b, c, d] = four else {
+                    unreachable!("chunks of four")
+                };
+                run_batch(
+                    &prepared,
+                    [first, first + 1, first + 2, first + 3],
+                    [a, b, c, d],
+                );
+            }
+        } else {
+            for (run, record) in (0..).zip(&mut records) {
+                run_once(&prepared, run, record);
+            }
         }
-        bits
+        records.iter().flatten().map(|v| v.to_bits()).collect()
     }
+
+    /// Scenarios that take every path of the step: the reference case, a scenario with three
+    /// services, unequal desks (whose exchanges always go one pair at a time), experts, hunts
+    /// and scandals, and one with every kind of event.
+    const SCENARIOS: [&str; 3] = [
+        "scenarios/us-russia-2011-2017.toml",
+        "tests/fixtures/three-services-unequal.toml",
+        "tests/fixtures/dense-60-events.toml",
+    ];
 
     /// Every series of `layout` that sums over desks, computed desk by desk from the model's
     /// officers one by one (and its desks' counts of decisions to share).
@@ -840,7 +861,7 @@ mod tests {
                 Measure::Sharing { channel, service } => {
                     desks_of(&|d| d.channel == channel && d.service == service)
                         .into_iter()
-                        .map(|d| f64::from(model.desks[d].shared))
+                        .map(|d| f64::from(model.desks[d].runs[0].shared))
                         .sum()
                 }
                 Measure::Fear { service } => {
@@ -927,24 +948,39 @@ mod tests {
     }
 
     #[test]
-    fn four_lane_and_portable_passes_give_the_same_runs() {
+    fn four_lane_and_portable_passes_give_the_same_runs_alone_and_in_batches() {
         if !std::is_x86_feature_detected!("avx2") {
             eprintln!("no AVX2 on this processor: only the portable passes run here");
             return;
         }
-        // The reference case, and a scenario with three services, unequal desks (whose
-        // exchanges always go one pair at a time), experts, hunts and scandals.
-        for path in [
-            "scenarios/us-russia-2011-2017.toml",
-            "tests/fixtures/three-services-unequal.toml",
-        ] {
-            let four_lanes = records(path);
+        for path in SCENARIOS {
+            let four_lanes = records(path, false);
             super::four::portable_only(true);
-            let portable = records(path);
+            let portable = records(path, false);
+            let portable_batched = records(path, true);
             super::four::portable_only(false);
             assert_eq!(four_lanes.len(), portable.len());
             let differing = four_lanes.iter().zip(&portable).filter(|(a, b)| a != b);
             assert_eq!(differing.count(), 0, "{path}");
+            assert!(
+                portable_batched == four_lanes,
+                "{path}: portable passes in batches"
+            );
+        }
+    }
+
+    #[test]
+    fn a_batch_of_four_runs_gives_each_run_its_own_record() {
+        for path in SCENARIOS {
+            let alone = records(path, false);
+            let batched = records(path, true);
+            assert_eq!(alone.len(), batched.len());
+            let differing = alone.iter().zip(&batched).filter(|(a, b)| a != b);
+            assert_eq!(differing.count(), 0, "{path}");
+            // The runs differ from one another: a batch that gave every lane one run's
+            // record would fail above, but only if the runs differ.
+            let run = alone.len() / 8;
+            assert_ne!(alone[..run], alone[run..2 * run], "{path}");
         }
     }
 }

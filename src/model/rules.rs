@@ -496,7 +496,7 @@ mod tests {
                 brackets.bracketed_four(
                     _mm256_set_pd(u[3], u[2], u[1], u[0]),
                     _mm256_set_pd(z[3], z[2], z[1], z[0]),
-                    _mm256_set1_pd(permission),
+                    std::arch::x86_64::_mm256_set1_pd(permission),
                 )
             };
             check_lanes(

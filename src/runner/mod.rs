@@ -139,7 +139,11 @@ pub fn each_run(
         let count = (runs.end - first).min(BATCH as u32);
         if count == BATCH as u32 {
             let [a, b, c, d] = &mut records;
-            run_batch(prepared, std::array::from_fn(|i| first + i as u32), [a, b, c, d]);
+            run_batch(
+                prepared,
+                std::array::from_fn(|i| first + i as u32),
+                [a, b, c, d],
+            );
         } else {
             for (i, record) in records.iter_mut().take(count as usize).enumerate() {
                 run_once(prepared, first + i as u32, record);
@@ -240,7 +244,9 @@ pub fn for_each_run(
             .enumerate()
             .for_each(|(c, chunk)| {
                 let first = first as usize + c * BATCH;
-                let live = (options.runs as usize).saturating_sub(first).min(chunk.len());
+                let live = (options.runs as usize)
+                    .saturating_sub(first)
+                    .min(chunk.len());
                 if live == 0 || cancelled() {
                     return;
                 }
