@@ -7,12 +7,12 @@
 //! deciding, exchanging and drifting for one step), the figure the README quotes per core.
 
 use std::hint::black_box;
-use std::time::Instant;
 use std::path::Path;
+use std::time::Instant;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use liaison::model::Model;
 use liaison::model::BATCH;
+use liaison::model::Model;
 use liaison::runner::{EnsembleOptions, Prepared, ensemble, run_batch, run_once};
 
 const DEFAULT: &str = concat!(
@@ -69,7 +69,9 @@ fn benches(c: &mut Criterion) {
                 let runs = std::array::from_fn(|i| first.wrapping_add(i as u32));
                 run_batch(&prepared, black_box(runs), [r0, r1, r2, r3]);
             }
-            start.elapsed().mul_f64(iters as f64 / (batches * BATCH as u64) as f64)
+            start
+                .elapsed()
+                .mul_f64(iters as f64 / (batches * BATCH as u64) as f64)
         })
     });
     group.finish();

@@ -259,12 +259,12 @@ mod tests {
             // Each run alone, one by one: the reference.
             let alone: Vec<_> = runs
                 .iter()
-                .flat_map(|run| fade(&[run.clone()], false))
+                .flat_map(|run| fade(std::array::from_ref(run), false))
                 .collect();
             if avx2 {
                 let vectors: Vec<_> = runs
                     .iter()
-                    .flat_map(|run| fade(&[run.clone()], true))
+                    .flat_map(|run| fade(std::array::from_ref(run), true))
                     .collect();
                 assert_eq!(vectors, alone, "{n} officers, in vectors");
             }
