@@ -547,45 +547,62 @@ impl<'a, const R: usize> Model<'a, R> {
         let scenario = self.scenario;
         let p = &scenario.params;
         fade::fade_desks(&mut self.desks, self.step, p.trust_drift, p.fear_decay);
-        let step = u64::from(self.step);
-        for lane in 0..self.runs.len() {
-            for d in 0..self.desks.len() {
-                let tally = self.desks[d].runs[lane].tally;
-                if tally.moles == 0 {
-                    continue;
-                }
-                let spec = &scenario.desks[d];
-                let service = &scenario.services[spec.service].spec;
-                let detection = rules::mole_detection_probability(
-                    p,
-                    service.vigilance,
-                    self.runs[lane].suspicion[spec.service],
-                );
-                let n = self.desks[d].officers.len();
-                for slot in 0..n {
-                    let entry = self.desks[d].officers.entry(slot, lane);
-                    if !self.desks[d].officers.mole[entry] {
-                        continue;
-                    }
-                    let index = step * n as u64 + slot as u64;
-                    let desk = &mut self.desks[d].runs[lane];
-                    if desk.detect.uniform(index) >= detection {
-                        continue;
-                    }
-                    let public = desk
-                        .rare
-                        .uniform(8 * index + desk_rare_word::DETECTED_PUBLIC)
-                        < service.publicity;
-                    self.runs[lane].pending.push(Scandal {
-                        channel: spec.channel,
-                        catcher: spec.service,
-                        accused: spec.counterpart,
-                        weight: rules::scandal_weight(p, 1.0, public),
-                    });
-                    self.replace(d, slot, lane);
+        for d in 0..self.desks.len() {
+            if self.desks[d].runs.iter().all(|run| run.tally.moles == 0) {
+                continue;
+            }
+            let service = scenario.desks[d].service;
+            let vigilance = scenario.services[service].spec.vigilance;
+            let mut detection = [0.0; R];
+            for (detection, run) in detection.iter_mut().zip(&self.runs) {
+                *detection =
+                    rules::mole_detection_probability(p, vigilance, run.suspicion[service]);
+            }
+            // The desk's moles, found 64 entries at a time as a bit mask (a desk with moles
+            // would otherwise test every post of every run). Runs are independent, and each
+            // run's moles come in slot order; exposing a mole changes only its own entry, so
+            // the mask taken first stays right.
+            let (entries, runs) = (self.desks[d].officers.entries(), R);
+            for first in (0..entries).step_by(64) {
+                let mole = &self.desks[d].officers.mole[first..(first + 64).min(entries)];
+                let mut moles = mole
+                    .iter()
+                    .enumerate()
+                    .fold(0u64, |mask, (i, &mole)| mask | u64::from(mole) << i);
+                while moles != 0 {
+                    let entry = first + moles.trailing_zeros() as usize;
+                    moles &= moles - 1;
+                    let (slot, lane) = (entry / runs, entry % runs);
+                    self.detect(d, slot, lane, detection[lane]);
                 }
             }
         }
+    }
+
+    /// Routine counterintelligence on the hidden mole in `slot` of desk `d` in lane `lane`,
+    /// exposed with probability `detection` this step: a scandal, and the mole replaced.
+    fn detect(&mut self, d: usize, slot: usize, lane: usize, detection: f64) {
+        let scenario = self.scenario;
+        let p = &scenario.params;
+        let spec = &scenario.desks[d];
+        let n = self.desks[d].officers.len();
+        let index = u64::from(self.step) * n as u64 + slot as u64;
+        let desk = &mut self.desks[d].runs[lane];
+        if desk.detect.uniform(index) >= detection {
+            return;
+        }
+        let publicity = scenario.services[spec.service].spec.publicity;
+        let public = desk
+            .rare
+            .uniform(8 * index + desk_rare_word::DETECTED_PUBLIC)
+            < publicity;
+        self.runs[lane].pending.push(Scandal {
+            channel: spec.channel,
+            catcher: spec.service,
+            accused: spec.counterpart,
+            weight: rules::scandal_weight(p, 1.0, public),
+        });
+        self.replace(d, slot, lane);
     }
 
     /// Removes the officer in `slot` of desk `d` in lane `lane` and seats a newcomer: the
