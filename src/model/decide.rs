@@ -316,7 +316,8 @@ fn decide_in_fours<const R: usize>(
         let (decided, mut shares) = brackets.bracketed_four(u, z, permission);
         if decided != 0b1111 {
             // Rare: a draw inside its bracket, or a logit outside the table.
-            shares = undecided_lanes(d, [trust, ambition, fear], first, words, decided, shares);
+            let states = [trust, ambition, fear];
+            shares = undecided_lanes(d, states, &run_words, quad, decided, shares);
         }
         let filled = four::filled(&filled_from[entries.clone()], step);
         let filled = _mm_movemask_ps(_mm_castsi128_ps(filled));
@@ -339,17 +340,18 @@ fn decide_in_fours<const R: usize>(
     }
 }
 
-/// The decisions of the lanes of the four entries from `first` (of the fields trust, ambition
-/// and fear; `words` their share words) that the bracket left undecided (bit clear in
-/// `decided`), taken one at a time, lane `j` with `d[j mod R]`; `shares` holds the decided
-/// lanes.
+/// The decisions of the lanes of four entries `4·quad …` (of the fields trust, ambition and
+/// fear; each run's share `words` as [`decide_in_fours`] reads them) that the bracket left
+/// undecided (bit clear in `decided`), taken one at a time, lane `j` with `d[j mod R]`;
+/// `shares` holds the decided lanes. (The words are looked up again here rather than passed:
+/// passing them makes the compiler store them for the call at every four.)
 #[cold]
 #[inline(never)]
 fn undecided_lanes<const R: usize>(
     d: &[DeskDecision; R],
     [trust, ambition, fear]: [&[f64]; 3],
-    first: usize,
-    words: [u32; 4],
+    words: &[&[u32]; R],
+    quad: usize,
     decided: i32,
     shares: i32,
 ) -> i32 {
@@ -358,8 +360,13 @@ fn undecided_lanes<const R: usize>(
             return shares;
         }
         let bit = 1 << lane;
-        let i = first + lane;
-        if d[lane % R].one(words[lane], [trust[i], ambition[i], fear[i]]) {
+        let i = 4 * quad + lane;
+        let word = if R == 1 {
+            words[0][i]
+        } else {
+            words[lane % R][quad]
+        };
+        if d[lane % R].one(word, [trust[i], ambition[i], fear[i]]) {
             shares | bit
         } else {
             shares & !bit
