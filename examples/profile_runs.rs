@@ -1,9 +1,10 @@
-//! Runs a scenario's runs one after the other on one thread, for profilers:
+//! Runs a scenario's runs one after the other on one thread, alone or (with `--batch`) four
+//! at a time as ensembles run them, for profilers:
 //!
 //! ```text
 //! cargo build --release --example profile_runs
 //! valgrind --tool=callgrind target/release/examples/profile_runs scenarios/us-russia-2011-2017.toml 20
-//! perf record -e cpu-clock target/release/examples/profile_runs scenarios/us-russia-2011-2017.toml 3000
+//! perf record -e cpu-clock target/release/examples/profile_runs scenarios/us-russia-2011-2017.toml 3000 --batch
 //! ```
 //!
 //! (`callgrind` counts instructions; `perf` with the `cpu-clock` event samples time, and works
@@ -16,12 +17,12 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use liaison::runner::{Prepared, run_batch, run_once};
+use liaison::runner::{Prepared, each_run, run_once};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (Some(path), Some(runs)) = (args.first(), args.get(1)) else {
-        eprintln!("usage: profile_runs SCENARIO RUNS");
+        eprintln!("usage: profile_runs SCENARIO RUNS [--batch]");
         return ExitCode::from(2);
     };
     let Ok(runs) = runs.parse::<u32>() else {
@@ -38,18 +39,11 @@ fn main() -> ExitCode {
     let prepared = Prepared::new(&loaded.scenario, loaded.scenario.seed);
     let start = Instant::now();
     if args.get(2).is_some_and(|a| a == "--batch") {
-        let mut records = vec![vec![0.0; prepared.record_len()]; 4];
-        for first in (0..runs).step_by(4) {
-            let [a, b, c, d] = &mut records[..] else {
-                unreachable!("four records")
-            };
-            run_batch(
-                &prepared,
-                [first, first + 1, first + 2, first + 3],
-                [a, b, c, d],
-            );
-            std::hint::black_box(&records);
-        }
+        // Four at a time, the last few alone, as ensembles run them.
+        each_run(&prepared, 0..runs, |_, record| {
+            std::hint::black_box(record);
+            true
+        });
     } else {
         let mut record = vec![0.0; prepared.record_len()];
         for run in 0..runs {
