@@ -38,25 +38,40 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static GLOBAL: Counting = Counting;
 
-#[test]
-fn stepping_the_default_scenario_allocates_nothing() {
+/// The default scenario.
+fn default_scenario() -> liaison::scenario::Loaded {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/scenarios/us-russia-2011-2017.toml"
     );
-    let loaded = liaison::scenario::load(Path::new(path)).expect("default scenario");
-    let scenario = &loaded.scenario;
-    let prepared = Prepared::new(scenario, 42);
+    liaison::scenario::load(Path::new(path)).expect("default scenario")
+}
+
+/// Steps `model` through every recorded step of `prepared`, observing each of its `R` runs after
+/// each; returns the allocations made meanwhile.
+fn allocations_while_stepping<const R: usize>(
+    model: &mut Model<'_, R>,
+    prepared: &Prepared,
+) -> usize {
     let (layout, schedule) = (&prepared.layout, &prepared.schedule);
     let mut row = vec![0.0; layout.len()];
-    for run in 0..5 {
-        let mut model = Model::new(scenario, &prepared.keys, run);
-        let before = allocations();
-        for step in 0..scenario.timeline.steps() {
-            model.step(schedule.at(step));
-            model.observe(layout, &mut row);
+    let before = allocations();
+    for step in 0..prepared.steps() {
+        model.step(schedule.at(step));
+        for lane in 0..R {
+            model.observe_lane(lane, layout, &mut row);
         }
-        let allocations = allocations() - before;
+    }
+    allocations() - before
+}
+
+#[test]
+fn stepping_the_default_scenario_allocates_nothing() {
+    let loaded = default_scenario();
+    let prepared = Prepared::new(&loaded.scenario, 42);
+    for run in 0..5 {
+        let mut model = Model::new(&loaded.scenario, &prepared.keys, run);
+        let allocations = allocations_while_stepping(&mut model, &prepared);
         assert_eq!(
             allocations, 0,
             "run {run}: {allocations} allocations while stepping"
@@ -66,26 +81,12 @@ fn stepping_the_default_scenario_allocates_nothing() {
 
 #[test]
 fn stepping_a_batch_of_four_runs_allocates_nothing() {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/scenarios/us-russia-2011-2017.toml"
-    );
-    let loaded = liaison::scenario::load(Path::new(path)).expect("default scenario");
-    let scenario = &loaded.scenario;
-    let prepared = Prepared::new(scenario, 42);
-    let (layout, schedule) = (&prepared.layout, &prepared.schedule);
-    let mut row = vec![0.0; layout.len()];
+    let loaded = default_scenario();
+    let prepared = Prepared::new(&loaded.scenario, 42);
     for first in [0, 4] {
         let runs = [first, first + 1, first + 2, first + 3];
-        let mut model = Model::batch(scenario, &prepared.keys, runs);
-        let before = allocations();
-        for step in 0..scenario.timeline.steps() {
-            model.step(schedule.at(step));
-            for lane in 0..runs.len() {
-                model.observe_lane(lane, layout, &mut row);
-            }
-        }
-        let allocations = allocations() - before;
+        let mut model = Model::batch(&loaded.scenario, &prepared.keys, runs);
+        let allocations = allocations_while_stepping(&mut model, &prepared);
         assert_eq!(
             allocations, 0,
             "runs {runs:?}: {allocations} allocations while stepping"
