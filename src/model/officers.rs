@@ -145,13 +145,13 @@ impl Officers {
     /// The trust of every post of run `run`, for changes that reach every officer.
     pub fn trust_mut(&mut self, run: usize) -> impl Iterator<Item = &mut f64> {
         let end = self.entries();
-        self.trust[run..end].iter_mut().step_by(self.runs)
+        self.trust[run.min(end)..end].iter_mut().step_by(self.runs)
     }
 
     /// The fear of every post of run `run`, for changes that reach every officer.
     pub fn fear_mut(&mut self, run: usize) -> impl Iterator<Item = &mut f64> {
         let end = self.entries();
-        self.fear[run..end].iter_mut().step_by(self.runs)
+        self.fear[run.min(end)..end].iter_mut().step_by(self.runs)
     }
 
     /// The officer at entry `i` ([`Officers::entry`]).

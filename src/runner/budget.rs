@@ -4,7 +4,7 @@
 
 use super::RUNS_PER_THREAD_BATCH;
 use crate::aggregate::Accumulator;
-use crate::model::SeriesLayout;
+use crate::model::{BATCH, SeriesLayout};
 use crate::scenario::Scenario;
 
 /// Bytes of model state per officer (the officer and its share of the desks' and pair
@@ -33,6 +33,8 @@ impl Estimate {
 pub fn estimate(scenarios: &[&Scenario], runs: u32, threads: usize) -> Estimate {
     let threads = threads.max(1) as u64;
     let batch = (threads * RUNS_PER_THREAD_BATCH as u64).min(u64::from(runs).max(1));
+    // Each worker simulates up to four runs at a time, with four runs' officers.
+    let lanes = (BATCH as u64).min(u64::from(runs).max(1));
     let mut workers = 0u64;
     let mut statistics = 0u64;
     for s in scenarios {
@@ -41,13 +43,14 @@ pub fn estimate(scenarios: &[&Scenario], runs: u32, threads: usize) -> Estimate 
         let record = 8u64
             .saturating_mul(series as u64)
             .saturating_mul(steps as u64);
-        // Two batches of records, one model per worker.
+        // Two batches of records, one model (of up to four runs) per worker.
         workers = workers
             .saturating_add(record.saturating_mul(2 * batch))
             .saturating_add(
                 officers
                     .saturating_mul(BYTES_PER_OFFICER)
-                    .saturating_mul(threads),
+                    .saturating_mul(threads)
+                    .saturating_mul(lanes),
             );
         statistics =
             statistics.saturating_add(Accumulator::estimated_bytes(series, steps, runs as usize));

@@ -110,10 +110,7 @@ pub fn run_batch(prepared: &Prepared, runs: [u32; BATCH], records: [&mut [f64]; 
     let n = prepared.layout.len().max(1);
     let mut model = Model::batch(prepared.scenario, &prepared.keys, runs);
     model.spin_up();
-    let mut rows: Vec<_> = records
-        .into_iter()
-        .map(|record| record.chunks_exact_mut(n))
-        .collect();
+    let mut rows = records.map(|record| record.chunks_exact_mut(n));
     for step in 0..prepared.steps() {
         model.step(prepared.schedule.at(step));
         for (lane, rows) in rows.iter_mut().enumerate() {
@@ -236,14 +233,21 @@ pub fn for_each_run(
             .collect()
     };
     let cancelled = || options.cancel.is_some_and(|c| c.load(Ordering::Relaxed));
-    // Fills `buffers` with runs `first …` (as many as there are buffers, up to `runs`), four
-    // runs at a time where four remain ([`run_batch`]), else one by one.
+    // Fills `buffers` with runs `first …` (as many as there are buffers, up to `runs`): four
+    // runs at a time ([`run_batch`]) when there are enough for every worker to take four, else
+    // one by one, so that a few runs still spread over the workers.
     let compute = |buffers: &mut [Vec<Vec<f64>>], first: u32| {
+        let left = (options.runs - first.min(options.runs)) as usize;
+        let size = if left.min(buffers.len()) >= threads * BATCH {
+            BATCH
+        } else {
+            1
+        };
         buffers
-            .par_chunks_mut(BATCH)
+            .par_chunks_mut(size)
             .enumerate()
             .for_each(|(c, chunk)| {
-                let first = first as usize + c * BATCH;
+                let first = first as usize + c * size;
                 let live = (options.runs as usize)
                     .saturating_sub(first)
                     .min(chunk.len());
