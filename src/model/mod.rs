@@ -213,7 +213,7 @@ struct RunState {
     pending: Vec<Scandal>,
 }
 
-/// The runs that can be simulated together in one [`Model`], one per vector lane: a batch
+/// How many runs a batch ([`Model::batch`]) simulates together, one per vector lane: a batch
 /// shares every pass's set-up and fills the four lanes of an AVX2 register with the same post
 /// of four runs.
 pub const BATCH: usize = LANES;
@@ -407,11 +407,6 @@ impl<'a, const R: usize> Model<'a, R> {
     /// Steps simulated so far, spin-up included.
     pub fn current_step(&self) -> usize {
         self.step as usize
-    }
-
-    /// The runs simulated, in lane order.
-    pub fn runs(&self) -> impl Iterator<Item = u32> + '_ {
-        self.runs.iter().map(|r| r.run)
     }
 
     /// Simulates one step; `events` are the indices (into the scenario's events) active in it.
