@@ -11,8 +11,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use liaison::model::BATCH;
-use liaison::model::Model;
+use liaison::model::{BATCH, Model};
 use liaison::runner::{EnsembleOptions, Prepared, ensemble, run_batch, run_once};
 
 const DEFAULT: &str = concat!(

@@ -248,9 +248,9 @@ fn decide_desk<const R: usize>(
 /// registers (the same operations as [`rules::officer_logit`] and
 /// [`rules::LogisticBrackets::bracketed`], in the same order, so the same decisions); the
 /// fields are padded to a multiple of four with empty posts ([`Officers::lanes`]), and
-/// `quads` gives the share words of each four entries. Lane `j` is in the run in lane
-/// `j mod R`, decided with `d[j mod R]` (`R` is 1 or [`BATCH`]). Returns how many share in
-/// each run.
+/// `words` are each run's share words (with one run, one per padded post). Lane `j` is in the
+/// run in lane `j mod R`, decided with `d[j mod R]` (`R` is 1 or [`BATCH`]). Returns how many
+/// share in each run.
 ///
 /// # Safety
 /// Callable only where AVX2 is available.

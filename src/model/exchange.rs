@@ -11,8 +11,7 @@
 #[cfg(target_arch = "x86_64")]
 use super::four;
 use super::officers::{Officers, Posts};
-use super::streams;
-use super::streams::Stream;
+use super::streams::{self, Stream};
 use super::{BATCH, Params, RunState, Scandal, rules};
 
 /// Word offsets within a pair's two contact words.
@@ -116,14 +115,13 @@ impl<const R: usize> BlockStep<'_, R> {
         pairs: usize,
         words: &[&[u32]; R],
     ) -> Counts<R> {
-        let runs = R;
         let mut counts = [(0, 0); R];
         if na == nb {
             // Desks of equal size (the usual case) pair post by post, entry by entry. The
             // pairs in contact are found 64 at a time as a bit mask, without a branch per pair
             // (whether a pair has contact is random from pair to pair); then the work, for
             // those alone.
-            let entries = pairs * runs;
+            let entries = pairs * R;
             for first in (0..entries).step_by(64) {
                 let posts = first..(first + 64).min(entries);
                 let mut mask = contact_mask(
@@ -135,8 +133,8 @@ impl<const R: usize> BlockStep<'_, R> {
                     let entry = first + mask.trailing_zeros() as usize;
                     mask &= mask - 1;
                     let contact = Contact {
-                        k: entry / runs,
-                        lane: entry % runs,
+                        k: entry / R,
+                        lane: entry % R,
                         a: entry,
                         b: entry,
                     };
@@ -146,11 +144,11 @@ impl<const R: usize> BlockStep<'_, R> {
                 }
             }
         } else {
-            for (lane, count) in counts.iter_mut().enumerate().take(runs) {
+            for (lane, count) in counts.iter_mut().enumerate() {
                 // Slots k mod |a| and k mod |b|, advanced without a division per pair.
                 let (mut ia, mut ib) = (0, 0);
                 for k in 0..pairs {
-                    let (ea, eb) = (ia * runs + lane, ib * runs + lane);
+                    let (ea, eb) = (ia * R + lane, ib * R + lane);
                     let shared = [a.shared[ea], b.shared[eb]];
                     if in_contact(step, shared, [a.filled_from[ea], b.filled_from[eb]]) {
                         let contact = Contact {
@@ -173,15 +171,14 @@ impl<const R: usize> BlockStep<'_, R> {
 
     /// [`BlockStep::run`] for desks of equal size, four pair entries at a time in AVX2
     /// registers, over the padded posts (`a` and `b` from [`Officers::lane_posts`]; each
-    /// run's `words` two per pair, and with one run as many as two per padded pair). Every pair goes through the same operations; a pair not in
-    /// contact keeps its exposure and trust as they are (blended back), so the results are
-    /// those of [`BlockStep::contact`] for the pairs in contact, to the last bit.
+    /// run's `words` two per pair, and with one run two per padded pair). Lane `j` of the four
+    /// entries `4q … 4q + 3` is pair `(4q + j) / R` of the run in lane `(4q + j) mod R` (`R` is
+    /// 1 or [`BATCH`]). Every pair goes through the same operations; a pair not in contact
+    /// keeps its exposure and trust as they are (blended back), so the results are those of
+    /// [`BlockStep::contact`] for the pairs in contact, to the last bit.
     ///
     /// # Safety
     /// Callable only where AVX2 is available.
-    ///
-    /// Lane `j` of the four entries `4q … 4q + 3` is pair `(4q + j) / R` of run
-    /// `(4q + j) mod R` (`R` is 1 or [`BATCH`]).
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
     #[inline]
@@ -193,17 +190,13 @@ impl<const R: usize> BlockStep<'_, R> {
         let p = self.p;
         let (one, zero) = (_mm256_set1_pd(1.0), _mm256_setzero_pd());
         // Lane j's run: the only run, or run j of a batch.
-        let p_success = if R == 1 {
-            _mm256_set1_pd(self.runs[0].p_success)
-        } else {
-            let r = self.runs;
-            _mm256_set_pd(
-                r[3].p_success,
-                r[2].p_success,
-                r[1].p_success,
-                r[0].p_success,
-            )
-        };
+        let r = self.runs;
+        let p_success = _mm256_set_pd(
+            r[3 % R].p_success,
+            r[2 % R].p_success,
+            r[1 % R].p_success,
+            r[0].p_success,
+        );
         let (success_gain, reciprocity_gain) = (
             _mm256_set1_pd(p.success_gain),
             _mm256_set1_pd(p.reciprocity_gain),
@@ -329,9 +322,8 @@ impl<const R: usize> BlockStep<'_, R> {
     /// The contact of pair `contact.k` of the run in lane `contact.lane` (entries `contact.a`
     /// of desk `A` and `contact.b` of desk `B`); `words` are the block's contact words of the
     /// step. Returns whether the pair exchanged and whether the exchange was a joint success
-    /// (1 or 0). Whether the pair
-    /// exchanges or succeeds is random from pair to pair, so those outcomes are computed
-    /// without branches; only the rare recruitment attempts branch.
+    /// (1 or 0). Whether the pair exchanges or succeeds is random from pair to pair, so those
+    /// outcomes are computed without branches; only the rare recruitment attempts branch.
     #[inline(always)]
     fn contact(
         &mut self,

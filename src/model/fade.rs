@@ -130,12 +130,11 @@ fn fade_in_vectors<const R: usize>(o: &mut Officers, fading: &[Fading; R]) -> [T
         ..Tally::default()
     };
     // Lane j's run: the only run, or run j of a batch.
-    let f = fading;
     let memory = _mm256_set_pd(
-        f[3 % R].memory,
-        f[2 % R].memory,
-        f[1 % R].memory,
-        f[0].memory,
+        fading[3 % R].memory,
+        fading[2 % R].memory,
+        fading[1 % R].memory,
+        fading[0].memory,
     );
     let (drift, decay) = (
         _mm256_set1_pd(fading[0].drift),

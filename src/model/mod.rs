@@ -557,7 +557,7 @@ impl<'a, const R: usize> Model<'a, R> {
             // would otherwise test every post of every run). Runs are independent, and each
             // run's moles come in slot order; exposing a mole changes only its own entry, so
             // the mask taken first stays right.
-            let (entries, runs) = (self.desks[d].officers.entries(), R);
+            let entries = self.desks[d].officers.entries();
             for first in (0..entries).step_by(64) {
                 let mole = &self.desks[d].officers.mole[first..(first + 64).min(entries)];
                 let mut moles = mole
@@ -567,7 +567,7 @@ impl<'a, const R: usize> Model<'a, R> {
                 while moles != 0 {
                     let entry = first + moles.trailing_zeros() as usize;
                     moles &= moles - 1;
-                    let (slot, lane) = (entry / runs, entry % runs);
+                    let (slot, lane) = (entry / R, entry % R);
                     self.detect(d, slot, lane, detection[lane]);
                 }
             }
