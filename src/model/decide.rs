@@ -266,16 +266,8 @@ fn decide_in_fours<const R: usize>(
     use std::arch::x86_64::*;
     const { assert!(R == 1 || R == BATCH) };
     debug_assert_eq!(o.decisions.len() % 4, 0);
-    // Lane j's run: the only run, or run j of a batch.
-    let (base, permission) = (
-        _mm256_set_pd(d[3 % R].base, d[2 % R].base, d[1 % R].base, d[0].base),
-        _mm256_set_pd(
-            d[3 % R].permission,
-            d[2 % R].permission,
-            d[1 % R].permission,
-            d[0].permission,
-        ),
-    );
+    let base = four::per_run::<R>(|run| d[run].base);
+    let permission = four::per_run::<R>(|run| d[run].permission);
     let (w_trust, w_ambition, w_fear) = (w.trust, w.ambition, w.fear);
     let (mut shared, mut lane_shared) = (0, _mm_setzero_si128());
     let (step, brackets) = (d[0].step, d[0].brackets);

@@ -189,14 +189,7 @@ impl<const R: usize> BlockStep<'_, R> {
         debug_assert!(lanes.is_multiple_of(4) && b.shared.len() == lanes);
         let p = self.p;
         let (one, zero) = (_mm256_set1_pd(1.0), _mm256_setzero_pd());
-        // Lane j's run: the only run, or run j of a batch.
-        let r = self.runs;
-        let p_success = _mm256_set_pd(
-            r[3 % R].p_success,
-            r[2 % R].p_success,
-            r[1 % R].p_success,
-            r[0].p_success,
-        );
+        let p_success = four::per_run::<R>(|run| self.runs[run].p_success);
         let (success_gain, reciprocity_gain) = (
             _mm256_set1_pd(p.success_gain),
             _mm256_set1_pd(p.reciprocity_gain),

@@ -129,13 +129,7 @@ fn fade_in_vectors<const R: usize>(o: &mut Officers, fading: &[Fading; R]) -> [T
         step,
         ..Tally::default()
     };
-    // Lane j's run: the only run, or run j of a batch.
-    let memory = _mm256_set_pd(
-        fading[3 % R].memory,
-        fading[2 % R].memory,
-        fading[1 % R].memory,
-        fading[0].memory,
-    );
+    let memory = four::per_run::<R>(|run| fading[run].memory);
     let (drift, decay) = (
         _mm256_set1_pd(fading[0].drift),
         _mm256_set1_pd(fading[0].decay),

@@ -65,6 +65,17 @@ pub(super) const ONES: [[u32; 4]; 16] = {
     ones
 };
 
+/// A value per lane, for passes over the entries of `R` runs (1 or 4) interleaved: lane `j`
+/// holds `value(j mod R)`, the value of its run (with one run, the same in every lane).
+///
+/// # Safety
+/// Callable only where AVX2 is available.
+#[target_feature(enable = "avx2")]
+#[inline]
+pub(super) fn per_run<const R: usize>(value: impl Fn(usize) -> f64) -> __m256d {
+    _mm256_set_pd(value(3 % R), value(2 % R), value(1 % R), value(0))
+}
+
 /// The four 32-bit lanes of `v`.
 ///
 /// # Safety
