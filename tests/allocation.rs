@@ -54,13 +54,15 @@ fn allocations_while_stepping<const R: usize>(
     prepared: &Prepared,
 ) -> usize {
     let (layout, schedule) = (&prepared.layout, &prepared.schedule);
-    let mut row = vec![0.0; layout.len()];
+    let mut rows = vec![0.0; R * layout.len()];
     let before = allocations();
     for step in 0..prepared.steps() {
         model.step(schedule.at(step));
-        for lane in 0..R {
-            model.observe_lane(lane, layout, &mut row);
-        }
+        let mut rows = rows.chunks_exact_mut(layout.len());
+        model.observe_runs(
+            layout,
+            std::array::from_fn(|_| rows.next().unwrap_or_default()),
+        );
     }
     allocations() - before
 }

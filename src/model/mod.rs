@@ -262,6 +262,12 @@ impl<'a> Model<'a> {
     pub fn new(scenario: &'a Scenario, keys: &'a StreamKeys, run: u32) -> Model<'a> {
         Model::build(scenario, keys, [run])
     }
+
+    /// Writes the current value of every series of `layout` into `out` (after a step: the
+    /// state at its end).
+    pub fn observe(&self, layout: &SeriesLayout, out: &mut [f64]) {
+        self.observe_runs(layout, [out]);
+    }
 }
 
 impl<'a> Model<'a, BATCH> {
@@ -560,10 +566,7 @@ impl<'a, const R: usize> Model<'a, R> {
             let entries = self.desks[d].officers.entries();
             for first in (0..entries).step_by(64) {
                 let mole = &self.desks[d].officers.mole[first..(first + 64).min(entries)];
-                let mut moles = mole
-                    .iter()
-                    .enumerate()
-                    .fold(0u64, |mask, (i, &mole)| mask | u64::from(mole) << i);
+                let mut moles = officers::bit_mask(mole);
                 while moles != 0 {
                     let entry = first + moles.trailing_zeros() as usize;
                     moles &= moles - 1;
@@ -733,48 +736,55 @@ impl<'a, const R: usize> Model<'a, R> {
         }
     }
 
-    /// Writes the current value of every series of `layout` into `out` (after a step: the
-    /// state at its end), for the model's first (or only) run.
-    pub fn observe(&self, layout: &SeriesLayout, out: &mut [f64]) {
-        self.observe_lane(0, layout, out);
-    }
-
-    /// [`Model::observe`] for the run in lane `lane` of a batch.
-    pub fn observe_lane(&self, lane: usize, layout: &SeriesLayout, out: &mut [f64]) {
-        let run = &self.runs[lane];
+    /// Writes the current value of every series of `layout` for every run of the model (after
+    /// a step: the state at its end): `outs[lane]` receives the series of the run in lane `lane`. One pass over the layout serves all the runs, so that each
+    /// series' place is looked up once rather than once per run; each run's values are the
+    /// same operations in the same order as alone.
+    pub fn observe_runs(&self, layout: &SeriesLayout, mut outs: [&mut [f64]; R]) {
         let n_services = self.scenario.services.len();
         let channels = self.scenario.channels.len();
         let by_kind = &layout.by_kind;
         for &series in &by_kind.sums {
-            out[series] = 0.0;
+            for out in &mut outs {
+                out[series] = 0.0;
+            }
         }
         // Desk after desk, in desk order: each sum adds its desks in that order.
         for (desk, series) in self.desks.iter().zip(&by_kind.desks) {
-            let desk = &desk.runs[lane];
-            out[series.trust] = desk.trust;
-            out[series.sharing] += f64::from(desk.shared);
-            out[series.fear] += desk.tally.fear;
-            out[series.officers] += f64::from(desk.tally.filled);
-            out[series.moles] += f64::from(desk.tally.moles);
+            for (out, desk) in outs.iter_mut().zip(&desk.runs) {
+                out[series.trust] = desk.trust;
+                out[series.sharing] += f64::from(desk.shared);
+                out[series.fear] += desk.tally.fear;
+                out[series.officers] += f64::from(desk.tally.filled);
+                out[series.moles] += f64::from(desk.tally.moles);
+            }
         }
         for &(series, officers) in &by_kind.fear {
-            out[series] = if officers == 0 {
-                0.0
-            } else {
-                out[series] / officers as f64
-            };
+            for out in &mut outs {
+                out[series] = if officers == 0 {
+                    0.0
+                } else {
+                    out[series] / officers as f64
+                };
+            }
         }
         for &(series, channel) in &by_kind.successes {
-            out[series] = f64::from(run.successes[channel]);
+            for (out, run) in outs.iter_mut().zip(&self.runs) {
+                out[series] = f64::from(run.successes[channel]);
+            }
         }
         for &(series, channel) in &by_kind.scandals {
-            out[series] = f64::from(run.scandals[channel]);
+            for (out, run) in outs.iter_mut().zip(&self.runs) {
+                out[series] = f64::from(run.scandals[channel]);
+            }
         }
         for &(series, service) in &by_kind.permission {
-            out[series] = (0..channels)
-                .map(|c| run.permission[c * n_services + service])
-                .sum::<f64>()
-                / channels as f64;
+            for (out, run) in outs.iter_mut().zip(&self.runs) {
+                out[series] = (0..channels)
+                    .map(|c| run.permission[c * n_services + service])
+                    .sum::<f64>()
+                    / channels as f64;
+            }
         }
     }
 

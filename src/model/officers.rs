@@ -246,9 +246,53 @@ pub(super) struct Posts<'o> {
     pub mole: &'o mut [bool],
 }
 
+/// The bit mask of up to 64 flags: bit `i` is set iff `flags[i]`.
+///
+/// Eight flags per multiplication rather than one per shift: a `bool` is the byte 0 or 1, and
+/// multiplying eight such bytes (as one little-endian word) by `0x0102040810204080` moves byte
+/// `i`'s bit to bit `56 + i` without carries, so the top byte holds the eight flags in order.
+pub(super) fn bit_mask(flags: &[bool]) -> u64 {
+    debug_assert!(flags.len() <= 64);
+    let mut chunks = flags.chunks_exact(8);
+    let mut mask = 0;
+    for (k, eight) in (&mut chunks).enumerate() {
+        let bytes = u64::from_le_bytes(std::array::from_fn(|i| u8::from(eight[i])));
+        mask |= (bytes.wrapping_mul(0x0102_0408_1020_4080) >> 56) << (8 * k);
+    }
+    let done = flags.len() - chunks.remainder().len();
+    chunks
+        .remainder()
+        .iter()
+        .enumerate()
+        .fold(mask, |mask, (i, &flag)| {
+            mask | u64::from(flag) << (done + i)
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bit_masks_have_a_bit_for_each_flag_in_order() {
+        // Every pattern of eight, and longer runs of every length up to 64 from a
+        // pseudo-random sequence, against the bit-by-bit definition.
+        let by_bits = |flags: &[bool]| {
+            (flags.iter().enumerate()).fold(0u64, |m, (i, &f)| m | u64::from(f) << i)
+        };
+        for pattern in 0u32..256 {
+            let flags: Vec<bool> = (0..8).map(|i| pattern >> i & 1 == 1).collect();
+            assert_eq!(bit_mask(&flags), u64::from(pattern));
+        }
+        let mut x = 0x9e37_79b9_7f4a_7c15_u64;
+        for len in 0..=64 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let flags: Vec<bool> = (0..len).map(|i| x >> i & 1 == 1).collect();
+            assert_eq!(bit_mask(&flags), by_bits(&flags), "{len} flags");
+        }
+    }
 
     #[test]
     fn officers_read_back_as_seated() {

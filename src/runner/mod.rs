@@ -113,10 +113,8 @@ pub fn run_batch(prepared: &Prepared, runs: [u32; BATCH], records: [&mut [f64]; 
     let mut rows = records.map(|record| record.chunks_exact_mut(n));
     for step in 0..prepared.steps() {
         model.step(prepared.schedule.at(step));
-        for (lane, rows) in rows.iter_mut().enumerate() {
-            if let Some(row) = rows.next() {
-                model.observe_lane(lane, &prepared.layout, row);
-            }
+        if let [Some(a), Some(b), Some(c), Some(d)] = rows.each_mut().map(Iterator::next) {
+            model.observe_runs(&prepared.layout, [a, b, c, d]);
         }
     }
 }
