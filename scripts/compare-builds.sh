@@ -10,6 +10,10 @@
 # RUNS runs (default 300) of SCENARIO (default the reference case). Prints each round and the
 # median of the ratio working tree / REV: below 1 is faster.
 #
+# Runs go as ensembles run them (`profile_runs --batch`: four at a time where the build can).
+# A revision without `examples/profile_runs.rs` (the first versions, up to 18b2c7a, the one
+# issue 9 measured) gets `scripts/profile_runs_first.rs` in its place.
+#
 # On a shared virtual machine one build can measure 40% apart from one hour to the next, so
 # two `cargo bench` results taken minutes apart do not compare two versions; two builds
 # running side by side share whatever the machine is doing. Even so, a round's ratio can be
@@ -34,6 +38,10 @@ git -C "$root" worktree add --detach "$old_tree" "$rev" >/dev/null
 trap 'git -C "$root" worktree remove --force "$old_tree" 2>/dev/null || true' EXIT
 
 echo "building profile_runs at $rev and at the working tree ..." >&2
+if [ ! -f "$old_tree/examples/profile_runs.rs" ]; then
+    mkdir -p "$old_tree/examples"
+    cp "$root/scripts/profile_runs_first.rs" "$old_tree/examples/profile_runs.rs"
+fi
 (cd "$old_tree" && cargo build --quiet --release --example profile_runs --target-dir "$work/target")
 (cd "$root" && cargo build --quiet --release --example profile_runs)
 old="$work/profile_runs-old"
@@ -42,8 +50,8 @@ new="$root/target/release/examples/profile_runs"
 
 # One round: both builds at once, on cores $1 (old) and $2 (new); prints "old_us new_us".
 round() {
-    taskset -c "$1" "$old" "$scenario" "$runs" >"$work/old.out" &
-    taskset -c "$2" "$new" "$scenario" "$runs" >"$work/new.out" &
+    taskset -c "$1" "$old" "$scenario" "$runs" --batch >"$work/old.out" &
+    taskset -c "$2" "$new" "$scenario" "$runs" --batch >"$work/new.out" &
     wait
     # profile_runs prints e.g. "412.3µs per run" or "1.2ms per run": microseconds here.
     cat "$work/old.out" "$work/new.out" | awk '

@@ -188,7 +188,17 @@ impl Stream {
     #[cold]
     fn load(&mut self, chunk: u64) {
         use rand::RngExt;
-        self.rng.set_word_pos(u128::from(chunk) * u128::from(CHUNK));
+        // Streams are read forward, so the chunk wanted is nearly always the one after the
+        // cached one, where the generator already stands: it stops after the chunk it filled,
+        // and a new stream stands at chunk 0, the one after `u64::MAX`. Seeking only otherwise
+        // saves `set_word_pos`, whose write into the generator's vector state stalls: a
+        // profile put it at 4% of a run's time for 0.7% of its instructions. (Without the
+        // seek the compiler no longer knows that the copy below starts on a fresh block and
+        // copies in a loop instead of calling `memcpy`: 1.4% more instructions, but the
+        // generator's share of the time fell from 24-25% to 20%.)
+        if chunk != self.chunk.wrapping_add(1) {
+            self.rng.set_word_pos(u128::from(chunk) * u128::from(CHUNK));
+        }
         // Straight into the cache (the words `next_u32` would give, in order): no copy
         // through a byte buffer.
         self.rng.fill(&mut self.words[..]);
