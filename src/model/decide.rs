@@ -169,13 +169,19 @@ fn decide_desks_in_fours<const R: usize>(
     // Broadcast once per step, not once per desk.
     let weights = FourWeights::of(&s.weights);
     for desk in desks {
-        let d = s.of(&desk.runs);
+        // Each run's logit base and permission in its lanes, read before the words borrow
+        // the runs' streams.
+        let runs = &desk.runs;
+        let d = FourDesk {
+            base: four::per_run::<R>(|run| runs[run].share_base),
+            permission: four::per_run::<R>(|run| runs[run].share_permission),
+        };
         let (n, lanes) = (desk.officers.len(), desk.officers.lanes());
         // One run reads a word for every padded post; a batch has no padding.
         let len = if R == 1 { lanes } else { n };
         let words = share_words(&mut desk.runs, [n, len], s.step, scratch, part);
         let mut lanes = Lanes::of(&mut desk.officers, lanes);
-        let shared = decide_in_fours(&mut lanes, &words, &d, &weights);
+        let shared = decide_in_fours(&mut lanes, &words, &d, s, &weights);
         for (run, shared) in desk.runs.iter_mut().zip(shared) {
             run.shared = shared;
         }
@@ -207,6 +213,17 @@ impl FourWeights {
             fear: _mm256_set1_pd(w.fear),
         }
     }
+}
+
+/// What a desk's decisions share in one step, lane by lane: lane `j` holds the value of the
+/// run in lane `j mod R` ([`four::per_run`]).
+#[cfg(target_arch = "x86_64")]
+#[derive(Clone, Copy)]
+struct FourDesk {
+    /// The desk's part of the sharing logit.
+    base: std::arch::x86_64::__m256d,
+    /// The effective permission, in [0, 1].
+    permission: std::arch::x86_64::__m256d,
 }
 
 /// The share decisions (7.3) of the entries of a desk without AVX2, from each run's share
@@ -249,8 +266,8 @@ fn decide_desk<const R: usize>(
 /// [`rules::LogisticBrackets::bracketed`], in the same order, so the same decisions); the
 /// fields are padded to a multiple of four with empty posts ([`Officers::lanes`]), and
 /// `words` are each run's share words (with one run, one per padded post). Lane `j` is in the
-/// run in lane `j mod R`, decided with `d[j mod R]` (`R` is 1 or [`BATCH`]). Returns how many
-/// share in each run.
+/// run in lane `j mod R`, decided with lane `j` of `d` and with `s` (`R` is 1 or [`BATCH`]).
+/// Returns how many share in each run.
 ///
 /// # Safety
 /// Callable only where AVX2 is available.
@@ -260,17 +277,17 @@ fn decide_desk<const R: usize>(
 fn decide_in_fours<const R: usize>(
     o: &mut Lanes,
     words: &[&[u32]; R],
-    d: &[DeskDecision; R],
+    d: &FourDesk,
+    s: &StepDecisions,
     w: &FourWeights,
 ) -> [u32; R] {
     use std::arch::x86_64::*;
     const { assert!(R == 1 || R == BATCH) };
     debug_assert_eq!(o.decisions.len() % 4, 0);
-    let base = four::per_run::<R>(|run| d[run].base);
-    let permission = four::per_run::<R>(|run| d[run].permission);
+    let (base, permission) = (d.base, d.permission);
     let (w_trust, w_ambition, w_fear) = (w.trust, w.ambition, w.fear);
     let (mut shared, mut lane_shared) = (0, _mm_setzero_si128());
-    let (step, brackets) = (d[0].step, d[0].brackets);
+    let (step, brackets) = (s.step, s.brackets);
     // Every field cut to the same length, a multiple of four, so that the loop needs no
     // bounds checks. (Indices rather than zipped chunks: with a batch's words zipped in, the
     // compiler keeps the loop's items in memory.)
@@ -309,7 +326,7 @@ fn decide_in_fours<const R: usize>(
         if decided != 0b1111 {
             // Rare: a draw inside its bracket, or a logit outside the table.
             let states = [trust, ambition, fear];
-            shares = undecided_lanes(d, states, &run_words, quad, decided, shares);
+            shares = undecided_lanes(s, d, states, &run_words, quad, decided, shares);
         }
         let filled = four::filled(&filled_from[entries.clone()], step);
         let filled = _mm_movemask_ps(_mm_castsi128_ps(filled));
@@ -334,19 +351,28 @@ fn decide_in_fours<const R: usize>(
 
 /// The decisions of the lanes of four entries `4·quad …` (of the fields trust, ambition and
 /// fear; each run's share `words` as [`decide_in_fours`] reads them) that the bracket left
-/// undecided (bit clear in `decided`), taken one at a time, lane `j` with `d[j mod R]`;
+/// undecided (bit clear in `decided`), taken one at a time, lane `j` with lane `j` of `desk`;
 /// `shares` holds the decided lanes. (The words are looked up again here rather than passed:
 /// passing them makes the compiler store them for the call at every four.)
+///
+/// # Safety
+/// Callable only where AVX2 is available.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
 #[cold]
 #[inline(never)]
 fn undecided_lanes<const R: usize>(
-    d: &[DeskDecision; R],
+    s: &StepDecisions,
+    desk: &FourDesk,
     [trust, ambition, fear]: [&[f64]; 3],
     words: &[&[u32]; R],
     quad: usize,
     decided: i32,
     shares: i32,
 ) -> i32 {
+    let (mut base, mut permission) = ([0.0; 4], [0.0; 4]);
+    four::store(&mut base, desk.base);
+    four::store(&mut permission, desk.permission);
     (0..4).fold(shares, |shares, lane| {
         if decided >> lane & 1 == 1 {
             return shares;
@@ -358,7 +384,14 @@ fn undecided_lanes<const R: usize>(
         } else {
             words[lane % R][quad]
         };
-        if d[lane % R].one(word, [trust[i], ambition[i], fear[i]]) {
+        let d = DeskDecision {
+            step: s.step,
+            base: base[lane],
+            permission: permission[lane],
+            weights: s.weights,
+            brackets: s.brackets,
+        };
+        if d.one(word, [trust[i], ambition[i], fear[i]]) {
             shares | bit
         } else {
             shares & !bit
@@ -500,9 +533,25 @@ mod tests {
                 .collect();
             let words: [&[u32]; R] = std::array::from_fn(|r| padded[r].as_slice());
             let mut view = Lanes::of(&mut fours, lanes);
+            let step = StepDecisions {
+                step: d[0].step,
+                weights: d[0].weights,
+                brackets: d[0].brackets,
+            };
             // SAFETY: AVX2 was just detected.
-            let shared =
-                unsafe { decide_in_fours(&mut view, &words, &d, &FourWeights::of(&d[0].weights)) };
+            let shared = unsafe {
+                let desk = FourDesk {
+                    base: four::per_run::<R>(|run| d[run].base),
+                    permission: four::per_run::<R>(|run| d[run].permission),
+                };
+                decide_in_fours(
+                    &mut view,
+                    &words,
+                    &desk,
+                    &step,
+                    &FourWeights::of(&d[0].weights),
+                )
+            };
             assert_eq!(per_run(&fours, shared), want, "{R} runs of {n}");
             assert!(
                 fours.shared[fours.entries()..].iter().all(|&s| !s),
