@@ -737,9 +737,10 @@ impl<'a, const R: usize> Model<'a, R> {
     }
 
     /// Writes the current value of every series of `layout` for every run of the model (after
-    /// a step: the state at its end): `outs[lane]` receives the series of the run in lane `lane`. One pass over the layout serves all the runs, so that each
-    /// series' place is looked up once rather than once per run; each run's values are the
-    /// same operations in the same order as alone.
+    /// a step: the state at its end): `outs[lane]` receives the series of the run in lane
+    /// `lane`. One pass over the layout serves all the runs, so that each series' place is
+    /// looked up once rather than once per run; each run's values are the same operations in
+    /// the same order as alone.
     pub fn observe_runs(&self, layout: &SeriesLayout, mut outs: [&mut [f64]; R]) {
         let n_services = self.scenario.services.len();
         let channels = self.scenario.channels.len();

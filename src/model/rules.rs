@@ -156,7 +156,7 @@ impl LogisticBrackets {
 
     /// The decision for a draw `u`, a logit at `position` ([`bracket_position`]) and a
     /// permission in [0, 1], when the bracket decides it; `None` for the rare draw inside the
-    /// bracket, or a logit outside the table, which need the exponential.
+    /// bracket, or a logit outside the table or exactly on its grid, which need the exponential.
     #[inline]
     pub fn bracketed(&self, u: f64, position: f64, permission: f64) -> Option<bool> {
         // One test for 0 < position < BRACKET_POINTS − 1 (NaN fails it): the subtraction
@@ -169,6 +169,13 @@ impl LogisticBrackets {
             // of the decision; a signed 32-bit target is one instruction on x86-64, an unsigned
             // 64-bit one several.)
             let truncated = unsafe { position.to_int_unchecked::<i32>() };
+            // A position exactly on a grid point may have been rounded there from either side
+            // (`z + 32` rounds), so the bracket it names need not hold `logistic(z)`: the exact
+            // path decides it. Off the grid, the rounding cannot cross a grid point (grid
+            // points are exact), so the bracket is the right one.
+            if f64::from(truncated) == position {
+                return None;
+            }
             // The mask keeps the index in [0, BRACKET_POINTS − 2] without a comparison, so that
             // `i` and `i + 1` need no bounds check; it changes nothing, as the truncation is
             // already in that range (`BRACKET_POINTS − 1` is a power of two).
@@ -215,6 +222,8 @@ impl LogisticBrackets {
         // Truncated to 32 bits as in the scalar decision; a lane outside the table gives an
         // index that the mask keeps in range and `inside` then ignores.
         let truncated = _mm_cvttpd_epi32(position);
+        // A position on a grid point goes to the exact path, as in the scalar decision.
+        let inside = _mm_and_pd(inside, _mm_cmpneq_pd(position, _mm_cvtepi32_pd(truncated)));
         let i0 = _mm_cvtsi128_si32(truncated) as u32 as usize & (BRACKET_POINTS - 2);
         let i1 = _mm_cvtsi128_si32(_mm_shuffle_epi32::<1>(truncated)) as u32 as usize
             & (BRACKET_POINTS - 2);
@@ -255,10 +264,13 @@ impl LogisticBrackets {
         let inside = _mm256_cmp_pd::<_CMP_LT_OQ>(distance, _mm256_set1_pd(HALF));
         // Truncated to 32 bits as in the scalar decision; a lane outside the table (or NaN)
         // gives an index that the mask keeps in range and `inside` then ignores.
-        let index = _mm_and_si128(
-            _mm256_cvttpd_epi32(position),
-            _mm_set1_epi32((BRACKET_POINTS - 2) as i32),
+        let truncated = _mm256_cvttpd_epi32(position);
+        // A position on a grid point goes to the exact path, as in the scalar decision.
+        let inside = _mm256_and_pd(
+            inside,
+            _mm256_cmp_pd::<_CMP_NEQ_OQ>(position, _mm256_cvtepi32_pd(truncated)),
         );
+        let index = _mm_and_si128(truncated, _mm_set1_epi32((BRACKET_POINTS - 2) as i32));
         // Each lane's two ends are neighbours in the table: one 2-wide load per lane, then
         // the low ends and the high ends gathered by shuffles. (Not a gather instruction:
         // processors patched against Gather Data Sampling run those several times slower.)
@@ -512,6 +524,64 @@ mod tests {
             decided_by_bracket > 100_000 && computed > 1_000,
             "{decided_by_bracket} {computed}"
         );
+    }
+
+    /// Logits just below a grid point whose position `(z + 32)·64` rounds up onto it, and
+    /// whose `logistic` lies below the low end of the bracket that position names (found by
+    /// search: each grid point, and the 64 logits below it).
+    fn logits_rounded_onto_the_grid() -> Vec<f64> {
+        let table = &LogisticBrackets::get().0;
+        let mut found = Vec::new();
+        for (i, &low) in table.iter().enumerate().take(BRACKET_POINTS - 1).skip(1) {
+            let mut z = i as f64 / BRACKET_DENSITY - BRACKET_RANGE;
+            for _ in 0..64 {
+                z = z.next_down();
+                if bracket_position(z) == i as f64 && logistic(z) < low {
+                    found.push(z);
+                }
+            }
+        }
+        found
+    }
+
+    #[test]
+    fn logits_rounded_onto_a_grid_point_are_decided_exactly() {
+        // With the bracket the position names, a draw between logistic(z) and the bracket's
+        // low end would share, where the rule says it does not.
+        let logits = logits_rounded_onto_the_grid();
+        assert!(logits.len() > 100, "{} such logits", logits.len());
+        let brackets = LogisticBrackets::get();
+        for &z in &logits {
+            let u = logistic(z);
+            assert_eq!(
+                brackets.bracketed(u, bracket_position(z), 1.0),
+                None,
+                "z = {z:e}"
+            );
+            assert!(!shares(u, z, 1.0), "z = {z:e}");
+        }
+        // The vector decisions leave those lanes to the exact path too.
+        #[cfg(target_arch = "x86_64")]
+        for quad in logits.chunks_exact(4) {
+            use std::arch::x86_64::*;
+            let u = [0, 1, 2, 3].map(|lane| logistic(quad[lane]));
+            // SAFETY: SSE2 is part of x86-64.
+            let (decided, _) = unsafe {
+                brackets.bracketed_two(_mm_set_pd(u[1], u[0]), _mm_set_pd(quad[1], quad[0]), 1.0)
+            };
+            assert_eq!(decided, 0, "{quad:?}");
+            if std::is_x86_feature_detected!("avx2") {
+                // SAFETY: AVX2 was just detected.
+                let (decided, _) = unsafe {
+                    brackets.bracketed_four(
+                        _mm256_set_pd(u[3], u[2], u[1], u[0]),
+                        _mm256_set_pd(quad[3], quad[2], quad[1], quad[0]),
+                        _mm256_set1_pd(1.0),
+                    )
+                };
+                assert_eq!(decided, 0, "{quad:?}");
+            }
+        }
     }
 
     #[test]
